@@ -1,0 +1,66 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * NDJSON frame encoder (protocol v1, SPEC §4), built with json-c.
+ * Pure: encodes into a caller-owned buffer, no I/O, no clock reads.
+ */
+#ifndef TBLK_FRAME_H
+#define TBLK_FRAME_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "counters.h"
+#include "ptp_msg.h"
+
+/* No frame this encoder writes is longer (status is the longest). */
+#define FRAME_MAX 2048
+/* 20 digits of uint64 seconds + 9 of nanoseconds + NUL */
+#define FRAME_NS_STRLEN 32
+
+struct frame_stamp {
+	bool tx;		    /* "tx" rather than "rx" */
+	const struct ptp_msg *msg;  /* the parsed message */
+	struct timespec stamp;	    /* the stamp being published */
+	bool hw;		    /* stamp is a NIC hardware stamp */
+	const char *iface;	    /* NULL: key omitted */
+	int phc;		    /* PHC index; only written when hw and >= 0 */
+};
+
+struct frame_sample {
+	uint16_t seq_id; /* of the SYNC */
+	struct timespec t1, t2, t3, t4;
+	int64_t offset_ns;
+	int64_t delay_ns;
+	bool hw; /* t2 and t3 both hardware stamps */
+	uint8_t gm[PTP_CLOCK_ID_LEN];
+	uint8_t domain;
+};
+
+struct frame_status {
+	const char *iface;
+	int ifindex;
+	bool link_up;
+	bool hw;		 /* "hardware" or "software" stamping in force */
+	int phc;		 /* -1: null */
+	const char *hwts_filter; /* NULL: null */
+	unsigned int clients;
+	uint64_t uptime_s;
+	const char *version;
+	const struct counters *counters;
+};
+
+/*
+ * Each encoder writes one newline-terminated frame into @buf and returns
+ * its length including the '\n' (no NUL is counted), or -ENOSPC when it
+ * does not fit in @size, -ENOMEM when json-c fails to allocate.
+ */
+int frame_encode_stamp(const struct frame_stamp *f, char *buf, size_t size);
+int frame_encode_sample(const struct frame_sample *s, char *buf, size_t size);
+int frame_encode_status(const struct frame_status *s, char *buf, size_t size);
+
+/* Decimal nanoseconds of (sec, nsec) without 64-bit overflow; sec >= 0. */
+void frame_ns_str(uint64_t sec, uint32_t nsec, char buf[FRAME_NS_STRLEN]);
+
+#endif

@@ -1,0 +1,64 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The client side: a Unix SOCK_STREAM listener (self-created, or passed by
+ * systemd socket activation), non-blocking clients with bounded per-client
+ * queues, subscription requests, and fan-out of serialised frames.
+ */
+#ifndef TBLK_SERVER_H
+#define TBLK_SERVER_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <sys/types.h>
+
+#include "counters.h"
+#include "evloop.h"
+
+struct server;
+
+struct server_config {
+	const char *path;     /* used only when systemd passes no listener */
+	mode_t mode;	      /* of a socket the daemon creates */
+	gid_t gid;	      /* (gid_t)-1: leave the group alone */
+	unsigned int max_clients;
+	size_t client_buffer; /* per-client queued-output cap in bytes */
+};
+
+/*
+ * Called when a client subscribes to "status": encode the current status
+ * frame into @buf and return its length, or a negative errno.
+ */
+typedef int (*server_status_cb)(char *buf, size_t size, void *arg);
+
+/*
+ * Open the listener: the one fd systemd passed (sd_listen_fds), or a socket
+ * at cfg->path. For a self-created socket: an existing path that answers
+ * connect() is a live instance (-EADDRINUSE); a dead socket is replaced; a
+ * path that is not a socket is never removed (-EEXIST). The caller owns
+ * logging of the returned error; *@why points at a short reason.
+ * @counters is updated in place (client_drops, clients_refused, frames_out).
+ */
+int server_open(struct server **srv, struct evloop *loop,
+		const struct server_config *cfg, struct counters *counters,
+		server_status_cb status_cb, void *status_arg,
+		const char **why);
+
+/*
+ * Queue one serialised frame (newline-terminated) to every client whose
+ * subscription set intersects @sub (SUB_* of request.h). Writes directly
+ * first; arms EPOLLOUT only when bytes remain. A client over its cap is
+ * closed at a frame boundary and counted. Never blocks.
+ */
+void server_broadcast(struct server *srv, unsigned int sub, const char *frame,
+		      size_t len);
+
+unsigned int server_clients(const struct server *srv);
+
+/* The listener came from systemd (and is never unlinked). */
+bool server_activated(const struct server *srv);
+
+/* Close every client and the listener; unlink the socket path only when it
+ * is still the inode this daemon created. */
+void server_close(struct server *srv);
+
+#endif
