@@ -1,0 +1,316 @@
+# SPDX-License-Identifier: MIT
+"""The systemd units: verified, scored and read the way systemd reads them.
+
+PID 1 is not systemd on the test machines, so the units are installed into a
+temporary root laid out like `make install` does (units in /lib/systemd/system,
+the binary in /usr/local/sbin, the default file in /etc/default) next to a copy
+of the host's own units (sysinit.target and friends), and checked there with
+`systemd-analyze --root=`. `verify` then really checks that ExecStart names an
+executable at the installed path; a control test removes it and expects the
+complaint. Run as root: /usr/bin/python3 -m pytest tests/integration/test_units.py
+"""
+
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+UNITS = REPO / "systemd"
+SERVICE = "tblk-ptp-sidecar.service"
+SOCKET = "tblk-ptp-sidecar.socket"
+BIN_PATH = "/usr/local/sbin/tblk-ptp-sidecar"
+MAN_PAGE = REPO / "docs" / "tblk-ptp-sidecar.8"
+EXPOSURE_MAX = 2.0
+ALLOWED_CAPS = {"CAP_NET_BIND_SERVICE", "CAP_NET_ADMIN"}
+
+pytestmark = pytest.mark.skipif(
+    shutil.which("systemd-analyze") is None, reason="systemd-analyze missing"
+)
+
+
+def run(args, env=None):
+    """Run a command, return (rc, stdout+stderr)."""
+    p = subprocess.run(
+        args,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env=env,
+        timeout=120,
+    )
+    return p.returncode, p.stdout
+
+
+def parse_unit(path):
+    """Return {(section, key): [values]} the way systemd reads a unit:
+    comments and blank lines skipped, repeated keys accumulate."""
+    out = {}
+    section = None
+    for raw in Path(path).read_text().splitlines():
+        line = raw.strip()
+        if not line or line[0] in "#;":
+            continue
+        if line.startswith("[") and line.endswith("]"):
+            section = line[1:-1]
+            continue
+        key, sep, value = line.partition("=")
+        assert sep, f"{path}: not key=value: {raw!r}"
+        out.setdefault((section, key.strip()), []).append(value.strip())
+    return out
+
+
+def one(unit, section, key):
+    values = unit.get((section, key))
+    assert values, f"[{section}] {key}= missing"
+    assert len(values) == 1, f"[{section}] {key}= set {len(values)} times"
+    return values[0]
+
+
+def daemon_binary():
+    """A built daemon if there is one (TBLK_BIN or build/), else None."""
+    for cand in (os.environ.get("TBLK_BIN"), REPO / "build" / "tblk-ptp-sidecar"):
+        if cand and Path(cand).is_file() and os.access(cand, os.X_OK):
+            return Path(cand)
+    return None
+
+
+@pytest.fixture
+def root(tmp_path):
+    """A filesystem root with the units installed where `make install`
+    puts them. The binary is the built daemon, or /bin/true standing in:
+    verify only needs an executable at the ExecStart path."""
+    r = tmp_path / "root"
+    (r / "lib/systemd").mkdir(parents=True)
+    shutil.copytree("/lib/systemd/system", r / "lib/systemd/system", symlinks=True)
+    for name in (SERVICE, SOCKET):
+        shutil.copy(UNITS / name, r / "lib/systemd/system" / name)
+    (r / "usr/lib/sysusers.d").mkdir(parents=True)
+    shutil.copy(
+        UNITS / "tblk-ptp-sidecar.sysusers",
+        r / "usr/lib/sysusers.d/tblk-ptp-sidecar.conf",
+    )
+    (r / "etc/default").mkdir(parents=True)
+    shutil.copy(UNITS / "tblk-ptp-sidecar.default", r / "etc/default/tblk-ptp-sidecar")
+    sbin = r / BIN_PATH.lstrip("/")
+    sbin.parent.mkdir(parents=True)
+    shutil.copy(daemon_binary() or "/bin/true", sbin)
+    sbin.chmod(0o755)
+    return r
+
+
+def verify(root, *units, man=False, env=None):
+    return run(
+        ["systemd-analyze", "verify", f"--root={root}", f"--man={'yes' if man else 'no'}"]
+        + list(units),
+        env=env,
+    )
+
+
+# --- systemd-analyze verify ------------------------------------------------
+
+
+def test_verify_clean(root):
+    rc, out = verify(root, SERVICE, SOCKET)
+    assert rc == 0 and out.strip() == "", out
+
+
+def test_verify_catches_missing_binary(root):
+    """Control: verify really checks the ExecStart path inside the root, so
+    the clean result above means something."""
+    (root / BIN_PATH.lstrip("/")).unlink()
+    rc, out = verify(root, SERVICE)
+    assert rc != 0
+    assert f"Command {BIN_PATH} is not executable" in out, out
+
+
+def test_verify_catches_bad_directive(root):
+    """Control: a typo in a directive is reported."""
+    unit = root / "lib/systemd/system" / SERVICE
+    unit.write_text(unit.read_text().replace("WatchdogSec=5s", "WatchdogSec=5parsecs"))
+    rc, out = verify(root, SERVICE)
+    assert "5parsecs" in out, out
+
+
+def test_verify_documentation_man_page(root):
+    """Documentation=man:tblk-ptp-sidecar(8) resolves once the page is
+    installed where `make install` puts it."""
+    if not MAN_PAGE.is_file():
+        pytest.skip("docs/tblk-ptp-sidecar.8 not written yet")
+    mandir = root / "usr/local/share/man"
+    (mandir / "man8").mkdir(parents=True)
+    shutil.copy(MAN_PAGE, mandir / "man8/tblk-ptp-sidecar.8")
+    env = dict(os.environ, MANPATH=str(mandir))
+    rc, out = verify(root, SERVICE, SOCKET, man=True, env=env)
+    assert rc == 0 and out.strip() == "", out
+
+
+def test_verify_without_socket_activation_dropin(root):
+    """The drop-in docs/systemd.md gives for running without the .socket
+    unit verifies clean too."""
+    doc = (REPO / "docs/systemd.md").read_text()
+    m = re.search(
+        r"```ini\n# (/etc/systemd/system/tblk-ptp-sidecar\.service\.d/[^\n]+)\n(.*?)```",
+        doc,
+        re.S,
+    )
+    assert m, "docs/systemd.md lost the no-socket-activation drop-in"
+    dropin = root / m.group(1).lstrip("/")
+    dropin.parent.mkdir(parents=True)
+    dropin.write_text(m.group(2))
+    rc, out = verify(root, SERVICE)
+    assert rc == 0 and out.strip() == "", out
+
+
+# --- systemd-analyze security ----------------------------------------------
+
+
+def exposure(root, unit):
+    rc, out = run(
+        ["systemd-analyze", "security", "--offline=yes", f"--root={root}", unit]
+    )
+    m = re.search(r"Overall exposure level for \S+: (\d+\.\d+)", out)
+    assert m, f"no exposure line (rc {rc}):\n{out}"
+    return float(m.group(1)), out
+
+
+def test_security_exposure(root):
+    level, out = exposure(root, SERVICE)
+    print(f"\nsystemd-analyze security --offline=yes {SERVICE}: exposure {level}")
+    assert level <= EXPOSURE_MAX, out
+
+
+def test_security_control_unhardened_unit_scores_high(root):
+    """Control: the same service without its hardening scores far above the
+    bar, so the parsed figure is the analyzer's, not a constant."""
+    unit = root / "etc/systemd/system/bare-sidecar.service"
+    unit.parent.mkdir(parents=True)
+    unit.write_text(f"[Service]\nType=notify\nExecStart={BIN_PATH} --interface eth0\n")
+    level, _ = exposure(root, "bare-sidecar.service")
+    print(f"\nunhardened control: exposure {level}")
+    assert level > 9.0
+
+
+# --- what the service promises ---------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def service():
+    return parse_unit(UNITS / SERVICE)
+
+
+@pytest.mark.parametrize(
+    "key,value",
+    [
+        ("Type", "notify"),
+        ("NotifyAccess", "main"),
+        ("WatchdogSec", "5s"),
+        ("Restart", "always"),
+        ("RestartSec", "100ms"),
+        ("User", "tblk-ptp"),
+        ("Group", "tblk-ptp"),
+        ("EnvironmentFile", "-/etc/default/tblk-ptp-sidecar"),
+        ("ProtectClock", "yes"),
+        ("NoNewPrivileges", "yes"),
+        ("ProtectSystem", "strict"),
+        ("PrivateDevices", "yes"),
+    ],
+)
+def test_service_directive(service, key, value):
+    assert one(service, "Service", key) == value
+
+
+def test_service_exec_start(service):
+    assert one(service, "Service", "ExecStart") == (
+        f"{BIN_PATH} --interface ${{TBLK_PTP_INTERFACE}} $TBLK_PTP_OPTS"
+    )
+
+
+@pytest.mark.parametrize("key", ["AmbientCapabilities", "CapabilityBoundingSet"])
+def test_service_capabilities_only_the_two(service, key):
+    caps = set(" ".join(service.get(("Service", key), [])).split())
+    assert caps == ALLOWED_CAPS
+
+
+def test_service_never_clock_capable(service):
+    """Promise 2 twice over: no clock capability anywhere, clock syscalls
+    not re-allowed after @system-service."""
+    text = " ".join(v for vs in service.values() for v in vs)
+    assert "CAP_SYS_TIME" not in text and "@clock" not in text
+
+
+def test_service_binds_socket_unit(service):
+    assert SOCKET in one(service, "Unit", "Wants").split()
+    assert SOCKET in one(service, "Unit", "PartOf").split()
+    assert SOCKET in one(service, "Unit", "After").split()
+
+
+def test_socket_unit():
+    sock = parse_unit(UNITS / SOCKET)
+    assert one(sock, "Socket", "ListenStream") == "/run/temporalblock-ptp.sock"
+    assert one(sock, "Socket", "SocketMode") == "0660"
+    assert one(sock, "Socket", "SocketUser") == "tblk-ptp"
+    assert one(sock, "Socket", "SocketGroup") == "tblk-ptp"
+    assert one(sock, "Socket", "Accept") == "no"
+
+
+# --- the other shipped files -----------------------------------------------
+
+
+def test_sysusers_creates_user_and_group(root):
+    (root / "etc/passwd").unlink(missing_ok=True)
+    rc, out = run(
+        [
+            "systemd-sysusers",
+            f"--root={root}",
+            str(root / "usr/lib/sysusers.d/tblk-ptp-sidecar.conf"),
+        ]
+    )
+    assert rc == 0, out
+    pw = [l.split(":") for l in (root / "etc/passwd").read_text().splitlines()]
+    gr = [l.split(":") for l in (root / "etc/group").read_text().splitlines()]
+    user = [p for p in pw if p[0] == "tblk-ptp"]
+    group = [g for g in gr if g[0] == "tblk-ptp"]
+    assert user and group, out
+    assert user[0][3] == group[0][2], "primary group is not tblk-ptp"
+    assert int(user[0][2]) < 1000, "not a system user"
+    assert user[0][6].endswith("nologin")
+
+
+def test_default_file_values():
+    """The default file as EnvironmentFile= sees it: plain assignments."""
+    env = {}
+    for line in (UNITS / "tblk-ptp-sidecar.default").read_text().splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            k, _, v = line.partition("=")
+            env[k] = v
+    assert env == {"TBLK_PTP_INTERFACE": "eth0", "TBLK_PTP_OPTS": ""}
+
+
+def test_default_file_options_exist_in_daemon():
+    """Every option the default file recommends is one the daemon knows."""
+    binary = daemon_binary()
+    if binary is None:
+        pytest.skip("daemon not built (set TBLK_BIN or make)")
+    rc, out = run([str(binary), "--help"])
+    assert rc == 0, out
+    text = (UNITS / "tblk-ptp-sidecar.default").read_text()
+    for opt in sorted(set(re.findall(r"--[a-z][a-z-]+", text))):
+        assert opt in out, f"{opt} recommended but not in --help"
+
+
+def test_makefile_installs_where_units_expect():
+    """ExecStart and EnvironmentFile name the paths `make install` uses."""
+    rc, out = run(
+        ["make", "-n", "-C", str(REPO), "install", "DESTDIR=", "B=/tmp/units-makecheck"]
+    )
+    assert rc == 0, out
+    assert f"{BIN_PATH}\n" in out or f"{BIN_PATH} " in out, out
+    assert "/etc/default/tblk-ptp-sidecar" in out
+    for name in (SERVICE, SOCKET):
+        assert f"/lib/systemd/system/{name}" in out
+    assert "/usr/lib/sysusers.d/tblk-ptp-sidecar.conf" in out
