@@ -8,6 +8,8 @@
 #ifndef TBLK_TS_CMSG_H
 #define TBLK_TS_CMSG_H
 
+/* <linux/errqueue.h> uses struct timespec without including <time.h>. */
+#include <time.h>
 #include <linux/errqueue.h>
 #include <netinet/in.h>
 #include <stdbool.h>
