@@ -1,0 +1,170 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Prints representative encoder output, one frame per line: every PTP
+ * message type as rx and tx with hardware and software stamps, then
+ * sample and status frames. tests/integration/test_schema.py validates
+ * each line against docs/frame.schema.json.
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "frame.h"
+
+static const unsigned int frame_samples_types[] = {
+	PTP_SYNC,
+	PTP_DELAY_REQ,
+	PTP_PDELAY_REQ,
+	PTP_PDELAY_RESP,
+	PTP_FOLLOW_UP,
+	PTP_DELAY_RESP,
+	PTP_PDELAY_RESP_FOLLOW_UP,
+	PTP_ANNOUNCE,
+	PTP_SIGNALING,
+	PTP_MANAGEMENT,
+};
+
+static int frame_samples_emit(int len, const char *buf)
+{
+	if (len < 0) {
+		fprintf(stderr, "frame_samples: encoder failed: %s\n",
+			strerror(-len));
+		return -1;
+	}
+	return fwrite(buf, 1, (size_t)len, stdout) == (size_t)len ? 0 : -1;
+}
+
+static void frame_samples_msg(struct ptp_msg *m, unsigned int type,
+			      uint16_t seq)
+{
+	/* sourcePortIdentity aabbcc.fffe.ddeeff-1 */
+	static const struct ptp_port_id src = {
+		.clock_id = {0xaa, 0xbb, 0xcc, 0xff, 0xfe, 0xdd, 0xee, 0xff},
+		.port = 1,
+	};
+	/* requestingPortIdentity 001122.fffe.334455-32767 */
+	static const struct ptp_port_id req = {
+		.clock_id = {0x00, 0x11, 0x22, 0xff, 0xfe, 0x33, 0x44, 0x55},
+		.port = 32767,
+	};
+
+	memset(m, 0, sizeof(*m));
+	m->hdr.msg_type = (uint8_t)type;
+	m->hdr.version = 2;
+	m->hdr.seq_id = seq;
+	m->hdr.src = src;
+	m->hdr.correction = (int64_t)seq << 16; /* seq ns, scaled */
+	m->hdr.flags = type == PTP_SYNC && seq % 2 ? PTP_FLAG_TWO_STEP : 0;
+	switch (type) {
+	case PTP_SYNC:
+	case PTP_DELAY_REQ:
+	case PTP_FOLLOW_UP:
+	case PTP_PDELAY_REQ:
+		m->sync.origin.sec = 1748073600;
+		m->sync.origin.nsec = 123000000;
+		break;
+	case PTP_DELAY_RESP:
+	case PTP_PDELAY_RESP:
+	case PTP_PDELAY_RESP_FOLLOW_UP:
+		m->resp.ts.sec = 1748073600;
+		m->resp.ts.nsec = 123002400;
+		m->resp.req_port = req;
+		break;
+	default:
+		break;
+	}
+}
+
+static int frame_samples_stamps(void)
+{
+	char buf[FRAME_MAX];
+	struct frame_stamp f;
+	struct ptp_msg m;
+	uint16_t seq = 0;
+	size_t i;
+	int tx, hw;
+
+	for (i = 0; i < sizeof(frame_samples_types) / sizeof(unsigned int);
+	     i++) {
+		for (tx = 0; tx < 2; tx++) {
+			for (hw = 0; hw < 2; hw++) {
+				frame_samples_msg(&m, frame_samples_types[i],
+						  seq++);
+				f = (struct frame_stamp){
+					.tx = tx,
+					.msg = &m,
+					.stamp = {1748073600, 123456789 + seq},
+					.hw = hw,
+					/* alternate: iface present/omitted */
+					.iface = seq % 3 ? "eth0" : NULL,
+					.phc = 0,
+				};
+				if (frame_samples_emit(
+					    frame_encode_stamp(&f, buf,
+							       sizeof(buf)),
+					    buf)) {
+					return -1;
+				}
+			}
+		}
+	}
+	return 0;
+}
+
+static int frame_samples_other(void)
+{
+	struct frame_sample s = {
+		.seq_id = 42,
+		.t1 = {1748073600, 0},
+		.t2 = {1748073600, 2400},
+		.t3 = {1748073600, 500000000},
+		.t4 = {1748073600, 500002300},
+		.offset_ns = 50,
+		.delay_ns = 2350,
+		.gm = {0xaa, 0xbb, 0xcc, 0xff, 0xfe, 0xdd, 0xee, 0xff},
+		.domain = 0,
+	};
+	struct counters c = {.rx = 100, .rx_sw = 100, .frames_out = 300};
+	struct frame_status st = {
+		.iface = "veth-sl",
+		.ifindex = 4,
+		.link_up = true,
+		.phc = -1,
+		.clients = 1,
+		.uptime_s = 12,
+		.version = TBLK_VERSION,
+		.counters = &c,
+	};
+	char buf[FRAME_MAX];
+
+	if (frame_samples_emit(frame_encode_sample(&s, buf, sizeof(buf)),
+			       buf)) {
+		return -1;
+	}
+	s.hw = true;
+	s.offset_ns = -75;
+	if (frame_samples_emit(frame_encode_sample(&s, buf, sizeof(buf)),
+			       buf)) {
+		return -1;
+	}
+	/* software, no PHC: nulls */
+	if (frame_samples_emit(frame_encode_status(&st, buf, sizeof(buf)),
+			       buf)) {
+		return -1;
+	}
+	st.hw = true;
+	st.phc = 0;
+	st.hwts_filter = "PTP_V2_L4_EVENT";
+	st.link_up = false;
+	c.rx_hw = UINT64_MAX;
+	return frame_samples_emit(frame_encode_status(&st, buf, sizeof(buf)),
+				  buf);
+}
+
+int main(void)
+{
+	if (frame_samples_stamps() || frame_samples_other()) {
+		return 1;
+	}
+	return fflush(stdout) ? 1 : 0;
+}
