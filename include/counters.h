@@ -19,6 +19,7 @@ struct counters {
 	uint64_t client_drops;	  /* clients disconnected by the daemon */
 	uint64_t clients_refused; /* over --max-clients */
 	uint64_t frames_out;	  /* frames queued to clients, all types */
+	uint64_t unstamped;	  /* packets the kernel gave no stamp at all */
 };
 
 #endif

@@ -1,0 +1,48 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The active slave (--delay-req, SPEC §6): follows one master, sends
+ * multicast Delay_Req from our own portIdentity, matches TX stamps from the
+ * error queue by OPT_ID key, and completes E2E samples.
+ */
+#ifndef TBLK_SLAVE_H
+#define TBLK_SLAVE_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "counters.h"
+#include "evloop.h"
+#include "frame.h"
+#include "ptp_msg.h"
+
+struct slave;
+
+struct slave_ops {
+	/* Send a DELAY_REQ of @len bytes on the event socket; 0 or -errno. */
+	int (*send)(void *arg, const uint8_t *buf, size_t len);
+	/* Publish a tx frame for our own DELAY_REQ. */
+	void (*tx_frame)(void *arg, const struct ptp_msg *msg,
+			 const struct timespec *ts, bool hw);
+	/* Publish a completed sample. */
+	void (*sample)(void *arg, const struct frame_sample *s);
+};
+
+/* @domain: -1 follows the domain of the first SYNC seen. */
+int slave_new(struct slave **sl, struct evloop *loop,
+	      const struct ptp_port_id *self, int domain,
+	      const struct slave_ops *ops, void *arg, struct counters *c);
+void slave_free(struct slave *sl);
+
+/* A received, validated message and its stamp. */
+void slave_rx(struct slave *sl, const struct ptp_msg *msg,
+	      const struct timespec *ts, bool hw);
+
+/* A TX stamp from the error queue: OPT_ID @key. */
+void slave_tx_stamp(struct slave *sl, uint32_t key, const struct timespec *ts,
+		    bool hw);
+
+/* Forget the master and pending exchanges (link went away). */
+void slave_reset(struct slave *sl);
+
+#endif

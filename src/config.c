@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: MIT
+#include <errno.h>
+#include <getopt.h>
+#include <limits.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+#include "log.h"
+
+enum {
+	OPT_SOCKET_MODE = 0x100,
+	OPT_SOCKET_GROUP,
+	OPT_HWTS_CONFIG,
+	OPT_DELAY_REQ,
+	OPT_PORT_NUMBER,
+	OPT_USER,
+	OPT_MAX_CLIENTS,
+	OPT_CLIENT_BUFFER,
+	OPT_RCVBUF,
+	OPT_STATUS_INTERVAL,
+	OPT_LOG_LEVEL,
+	OPT_CHECK,
+	OPT_JSON,
+};
+
+static const struct option config_options[] = {
+	{ "interface", required_argument, NULL, 'i' },
+	{ "socket", required_argument, NULL, 's' },
+	{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
+	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
+	{ "domain", required_argument, NULL, 'd' },
+	{ "timestamping", required_argument, NULL, 't' },
+	{ "hwts-config", required_argument, NULL, OPT_HWTS_CONFIG },
+	{ "delay-req", no_argument, NULL, OPT_DELAY_REQ },
+	{ "port-number", required_argument, NULL, OPT_PORT_NUMBER },
+	{ "user", required_argument, NULL, OPT_USER },
+	{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
+	{ "client-buffer", required_argument, NULL, OPT_CLIENT_BUFFER },
+	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
+	{ "status-interval", required_argument, NULL, OPT_STATUS_INTERVAL },
+	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
+	{ "check", no_argument, NULL, OPT_CHECK },
+	{ "json", no_argument, NULL, OPT_JSON },
+	{ "version", no_argument, NULL, 'V' },
+	{ "help", no_argument, NULL, 'h' },
+	{ NULL, 0, NULL, 0 },
+};
+
+static int config_fail(char *err, size_t errlen, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+static int config_fail(char *err, size_t errlen, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(err, errlen, fmt, ap);
+	va_end(ap);
+	return -EINVAL;
+}
+
+/* Whole-string unsigned decimal in [min, max]. */
+static int config_uint(const char *s, unsigned long long min,
+		       unsigned long long max, unsigned long long *out)
+{
+	unsigned long long v;
+	char *end;
+
+	if (!*s || *s == '-' || *s == '+') {
+		return -EINVAL;
+	}
+	errno = 0;
+	v = strtoull(s, &end, 10);
+	if (errno || *end || v < min || v > max) {
+		return -EINVAL;
+	}
+	*out = v;
+	return 0;
+}
+
+static void config_defaults(struct config *cfg)
+{
+	memset(cfg, 0, sizeof(*cfg));
+	cfg->socket_path = CONFIG_DEFAULT_SOCKET;
+	cfg->socket_mode = 0660;
+	cfg->domain = -1;
+	cfg->ts = TS_HARDWARE;
+	cfg->hwts = HWTS_ENSURE;
+	cfg->port_number = 32767;
+	cfg->max_clients = 64;
+	cfg->client_buffer = 262144;
+	cfg->rcvbuf = 4194304;
+	cfg->status_interval = 1;
+	cfg->log_level = LOG_NOTICE;
+}
+
+int config_parse(int argc, char **argv, struct config *cfg, char *err,
+		 size_t errlen)
+{
+	unsigned long long v;
+	char *end;
+	int c;
+
+	config_defaults(cfg);
+	/* getopt keeps its position in globals: restart it for each parse so
+	 * the function can be called more than once (tests). */
+	optind = 0;
+	opterr = 0;
+	while ((c = getopt_long(argc, argv, ":i:s:d:t:Vh", config_options,
+				NULL)) != -1) {
+		switch (c) {
+		case 'i':
+			if (!*optarg || strlen(optarg) >= 16) {
+				return config_fail(err, errlen,
+						   "invalid interface name '%s'",
+						   optarg);
+			}
+			cfg->iface = optarg;
+			break;
+		case 's':
+			if (*optarg != '/' || strlen(optarg) >= 108) {
+				return config_fail(err, errlen,
+						   "--socket needs an absolute path shorter than 108 bytes");
+			}
+			cfg->socket_path = optarg;
+			break;
+		case OPT_SOCKET_MODE:
+			errno = 0;
+			v = strtoull(optarg, &end, 8);
+			if (!*optarg || *end || errno || v > 0777) {
+				return config_fail(err, errlen,
+						   "--socket-mode needs an octal mode such as 0660, not '%s'",
+						   optarg);
+			}
+			cfg->socket_mode = (mode_t)v;
+			break;
+		case OPT_SOCKET_GROUP:
+			cfg->socket_group = optarg;
+			break;
+		case 'd':
+			if (!strcmp(optarg, "any")) {
+				cfg->domain = -1;
+			} else if (config_uint(optarg, 0, 255, &v) == 0) {
+				cfg->domain = (int)v;
+			} else {
+				return config_fail(err, errlen,
+						   "--domain needs 0..255 or 'any', not '%s'",
+						   optarg);
+			}
+			break;
+		case 't':
+			if (!strcmp(optarg, "hardware")) {
+				cfg->ts = TS_HARDWARE;
+			} else if (!strcmp(optarg, "auto")) {
+				cfg->ts = TS_AUTO;
+			} else if (!strcmp(optarg, "software")) {
+				cfg->ts = TS_SOFTWARE;
+			} else {
+				return config_fail(err, errlen,
+						   "--timestamping needs hardware, auto or software, not '%s'",
+						   optarg);
+			}
+			break;
+		case OPT_HWTS_CONFIG:
+			if (!strcmp(optarg, "ensure")) {
+				cfg->hwts = HWTS_ENSURE;
+			} else if (!strcmp(optarg, "check")) {
+				cfg->hwts = HWTS_CHECK;
+			} else {
+				return config_fail(err, errlen,
+						   "--hwts-config needs ensure or check, not '%s'",
+						   optarg);
+			}
+			break;
+		case OPT_DELAY_REQ:
+			cfg->delay_req = true;
+			break;
+		case OPT_PORT_NUMBER:
+			/* 0 and 0xffff are reserved portNumbers (1588 7.5.2.3) */
+			if (config_uint(optarg, 1, 0xfffe, &v)) {
+				return config_fail(err, errlen,
+						   "--port-number needs 1..65534, not '%s'",
+						   optarg);
+			}
+			cfg->port_number = (uint16_t)v;
+			break;
+		case OPT_USER:
+			if (!*optarg) {
+				return config_fail(err, errlen,
+						   "--user needs a user name");
+			}
+			cfg->user = optarg;
+			break;
+		case OPT_MAX_CLIENTS:
+			if (config_uint(optarg, 1, 65536, &v)) {
+				return config_fail(err, errlen,
+						   "--max-clients needs 1..65536, not '%s'",
+						   optarg);
+			}
+			cfg->max_clients = (unsigned int)v;
+			break;
+		case OPT_CLIENT_BUFFER:
+			/* at least one frame must fit */
+			if (config_uint(optarg, 4096, 1ULL << 30, &v)) {
+				return config_fail(err, errlen,
+						   "--client-buffer needs 4096..1073741824 bytes, not '%s'",
+						   optarg);
+			}
+			cfg->client_buffer = (size_t)v;
+			break;
+		case OPT_RCVBUF:
+			if (config_uint(optarg, 4096, INT_MAX / 2, &v)) {
+				return config_fail(err, errlen,
+						   "--rcvbuf needs 4096..%d bytes, not '%s'",
+						   INT_MAX / 2, optarg);
+			}
+			cfg->rcvbuf = (int)v;
+			break;
+		case OPT_STATUS_INTERVAL:
+			if (config_uint(optarg, 1, 3600, &v)) {
+				return config_fail(err, errlen,
+						   "--status-interval needs 1..3600 seconds, not '%s'",
+						   optarg);
+			}
+			cfg->status_interval = (unsigned int)v;
+			break;
+		case OPT_LOG_LEVEL:
+			cfg->log_level = log_level_parse(optarg);
+			if (cfg->log_level < 0) {
+				return config_fail(err, errlen,
+						   "--log-level needs err, warning, notice, info or debug, not '%s'",
+						   optarg);
+			}
+			break;
+		case OPT_CHECK:
+			cfg->check = true;
+			break;
+		case OPT_JSON:
+			cfg->json = true;
+			break;
+		case 'V':
+			cfg->version = true;
+			break;
+		case 'h':
+			cfg->help = true;
+			break;
+		case ':':
+			return config_fail(err, errlen, "option '%s' needs a value",
+					   argv[optind - 1]);
+		default:
+			return config_fail(err, errlen, "unknown option '%s'",
+					   argv[optind - 1]);
+		}
+	}
+	if (optind < argc) {
+		return config_fail(err, errlen, "unexpected argument '%s'",
+				   argv[optind]);
+	}
+	if (cfg->help || cfg->version) {
+		return 0;
+	}
+	if (!cfg->iface) {
+		return config_fail(err, errlen, "--interface is required");
+	}
+	if (cfg->json && !cfg->check) {
+		return config_fail(err, errlen, "--json only goes with --check");
+	}
+	return 0;
+}
+
+const char *config_ts_mode_name(enum ts_mode mode)
+{
+	switch (mode) {
+	case TS_HARDWARE:
+		return "hardware";
+	case TS_AUTO:
+		return "auto";
+	case TS_SOFTWARE:
+		return "software";
+	}
+	return "?";
+}
+
+void config_usage(FILE *out)
+{
+	fputs("Usage: tblk-ptp-sidecar --interface IFACE [options]\n"
+	      "\n"
+	      "Streams the NIC (or kernel) timestamp of every PTP packet on IFACE\n"
+	      "as NDJSON to clients of a local Unix socket. Never adjusts a clock.\n"
+	      "\n"
+	      "  -i, --interface IFACE        the PTP interface (required)\n"
+	      "  -s, --socket PATH            client socket [" CONFIG_DEFAULT_SOCKET "]\n"
+	      "      --socket-mode MODE       octal mode of a created socket [0660]\n"
+	      "      --socket-group GROUP     group owner of a created socket\n"
+	      "  -d, --domain N|any           only this PTP domain [any]\n"
+	      "  -t, --timestamping MODE      hardware|auto|software [hardware]\n"
+	      "      --hwts-config POLICY     ensure|check the NIC config [ensure]\n"
+	      "      --delay-req              active slave: send Delay_Req, publish samples\n"
+	      "      --port-number N          our portNumber [32767]\n"
+	      "      --user USER              switch to USER after setup (as root)\n"
+	      "      --max-clients N          clients served at once [64]\n"
+	      "      --client-buffer BYTES    per-client output cap [262144]\n"
+	      "      --rcvbuf BYTES           PTP socket receive buffer [4194304]\n"
+	      "      --status-interval SEC    status frames and STATUS= cadence [1]\n"
+	      "      --log-level LEVEL        err|warning|notice|info|debug [notice]\n"
+	      "      --check [--json]         report the interface's timestamping and exit\n"
+	      "  -V, --version                print the version\n"
+	      "  -h, --help                   this text\n",
+	      out);
+}

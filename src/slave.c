@@ -1,0 +1,448 @@
+// SPDX-License-Identifier: MIT
+/*
+ * Active slave (SPEC §6). Multicast only: a unicast Delay_Resp would reach
+ * only the last socket bound to the port and could be stolen from a
+ * co-resident ptp4l.
+ */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+
+#include "e2e.h"
+#include "log.h"
+#include "slave.h"
+
+#define NSEC_PER_SEC 1000000000ULL
+#define SLAVE_TX_TIMEOUT_NS 10000000ULL /* SPEC §6: 10 ms */
+#define SLAVE_PENDING 4
+#define SLAVE_ANNOUNCE_TIMEOUTS 3
+
+struct slave_sync {
+	bool valid;
+	uint16_t seq;
+	struct timespec t1;
+	struct timespec t2;
+	bool t2_hw;
+	int64_t corr; /* SYNC (+ FOLLOW_UP) correctionField, scaled ns */
+	bool need_fup;
+	bool have_t1;
+};
+
+struct slave_pending {
+	bool used;
+	uint16_t seq;	 /* our DELAY_REQ sequenceId */
+	uint32_t key;	 /* OPT_ID of its send */
+	uint64_t sent_ns;
+	bool have_t3;
+	bool timed_out;
+	struct timespec t3;
+	bool t3_hw;
+	struct slave_sync sync;
+};
+
+struct slave {
+	struct evloop *loop;
+	const struct slave_ops *ops;
+	void *arg;
+	struct counters *c;
+	struct ptp_port_id self;
+	int domain;
+	/* the master we follow */
+	bool have_master;
+	struct ptp_port_id master;
+	uint8_t gm[PTP_CLOCK_ID_LEN];
+	uint8_t master_domain;
+	int8_t log_announce;
+	int8_t log_delay_req;
+	bool delay_req_known;
+	uint64_t last_heard_ns;
+	/* exchanges */
+	struct slave_sync cur;	/* SYNC being completed */
+	struct slave_sync last; /* the latest complete one */
+	struct slave_pending pend[SLAVE_PENDING];
+	uint16_t seq;
+	uint32_t tx_key; /* the kernel's OPT_ID counter, mirrored */
+	int req_tfd;
+	int tx_tfd;
+	int watch_tfd;
+	uint64_t rng;
+	struct ratelimit rl;
+};
+
+static uint64_t slave_rand(struct slave *sl)
+{
+	/* xorshift64: jitter for Delay_Req spacing needs no more */
+	sl->rng ^= sl->rng << 13;
+	sl->rng ^= sl->rng >> 7;
+	sl->rng ^= sl->rng << 17;
+	return sl->rng;
+}
+
+static uint64_t slave_interval_ns(int8_t log2)
+{
+	if (log2 < -10) {
+		log2 = -10;
+	}
+	if (log2 > 10) {
+		log2 = 10;
+	}
+	return log2 >= 0 ? NSEC_PER_SEC << log2 : NSEC_PER_SEC >> -log2;
+}
+
+/* 1588-2008 9.5.11.2: successive Delay_Req are spaced by a random interval
+ * of mean 2^logMinDelayReqInterval; uniform over [0.5, 1.5] of it keeps
+ * the mean and avoids back-to-back requests. */
+static void slave_schedule(struct slave *sl)
+{
+	uint64_t base = slave_interval_ns(sl->delay_req_known ? sl->log_delay_req : 0);
+	uint64_t next = base / 2 + slave_rand(sl) % (base + 1);
+
+	ev_timer_arm(sl->loop, sl->req_tfd, next ? next : 1, 0);
+}
+
+static void slave_forget(struct slave *sl)
+{
+	sl->have_master = false;
+	sl->delay_req_known = false;
+	memset(&sl->cur, 0, sizeof(sl->cur));
+	memset(&sl->last, 0, sizeof(sl->last));
+	for (int i = 0; i < SLAVE_PENDING; i++) {
+		sl->pend[i].used = false;
+	}
+	ev_timer_arm(sl->loop, sl->req_tfd, 0, 0);
+}
+
+void slave_reset(struct slave *sl)
+{
+	slave_forget(sl);
+}
+
+static void slave_complete(struct slave *sl, struct slave_pending *p,
+			   const struct ptp_msg *resp)
+{
+	struct e2e_input in = {
+		.t1 = p->sync.t1,
+		.t2 = p->sync.t2,
+		.t3 = p->t3,
+		.t4 = { (time_t)resp->resp.ts.sec, (long)resp->resp.ts.nsec },
+		.sync_corr = p->sync.corr,
+		.resp_corr = resp->hdr.correction,
+	};
+	struct frame_sample s = {
+		.seq_id = p->sync.seq,
+		.t1 = in.t1,
+		.t2 = in.t2,
+		.t3 = in.t3,
+		.t4 = in.t4,
+		.hw = p->sync.t2_hw && p->t3_hw,
+		.domain = sl->master_domain,
+	};
+
+	memcpy(s.gm, sl->gm, sizeof(s.gm));
+	if (e2e_compute(&in, &s.offset_ns, &s.delay_ns)) {
+		log_ratelimited(&sl->rl, LOG_DEBUG,
+				"sample for SYNC %u out of range", p->sync.seq);
+	} else {
+		sl->ops->sample(sl->arg, &s);
+	}
+	p->used = false;
+}
+
+static struct slave_pending *slave_find_seq(struct slave *sl, uint16_t seq)
+{
+	for (int i = 0; i < SLAVE_PENDING; i++) {
+		if (sl->pend[i].used && sl->pend[i].seq == seq) {
+			return &sl->pend[i];
+		}
+	}
+	return NULL;
+}
+
+static void slave_send(struct slave *sl)
+{
+	struct ptp_msg m;
+	struct slave_pending *p = NULL;
+	uint8_t buf[64];
+	int len, r;
+
+	if (!sl->have_master || !sl->last.valid) {
+		return;
+	}
+	memset(&m, 0, sizeof(m));
+	m.hdr.msg_type = PTP_DELAY_REQ;
+	m.hdr.version = 2;
+	m.hdr.domain = sl->master_domain;
+	m.hdr.src = sl->self;
+	m.hdr.seq_id = sl->seq;
+	m.hdr.control = 1;	  /* Delay_Req, for 1588v1 hardware */
+	m.hdr.log_interval = 0x7f; /* 1588-2008 13.3.2.11 */
+	len = ptp_msg_build(&m, buf, sizeof(buf));
+	if (len < 0) {
+		return;
+	}
+	/* reuse the oldest slot: an exchange older than four intervals is
+	 * not coming back */
+	for (int i = 0; i < SLAVE_PENDING; i++) {
+		if (!sl->pend[i].used) {
+			p = &sl->pend[i];
+			break;
+		}
+		if (!p || sl->pend[i].sent_ns < p->sent_ns) {
+			p = &sl->pend[i];
+		}
+	}
+	r = sl->ops->send(sl->arg, buf, (size_t)len);
+	if (r) {
+		log_ratelimited(&sl->rl, LOG_WARNING, "sending Delay_Req: %s",
+				strerror(-r));
+		return;
+	}
+	*p = (struct slave_pending){
+		.used = true,
+		.seq = sl->seq,
+		.key = sl->tx_key,
+		.sent_ns = ev_now_ns(),
+		.sync = sl->last,
+	};
+	/* OPT_ID numbers every datagram sent on the socket from 0 */
+	sl->tx_key++;
+	sl->seq++;
+	ev_timer_arm(sl->loop, sl->tx_tfd, SLAVE_TX_TIMEOUT_NS, 0);
+}
+
+static void slave_req_tick(struct evloop *loop, int fd, uint32_t events,
+			   void *arg)
+{
+	struct slave *sl = arg;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	slave_send(sl);
+	if (sl->have_master) {
+		slave_schedule(sl);
+	}
+}
+
+/* A TX stamp not seen within 10 ms is counted; its late arrival is then
+ * drained without a frame. */
+static void slave_tx_tick(struct evloop *loop, int fd, uint32_t events,
+			  void *arg)
+{
+	struct slave *sl = arg;
+	uint64_t now = ev_now_ns();
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	for (int i = 0; i < SLAVE_PENDING; i++) {
+		struct slave_pending *p = &sl->pend[i];
+
+		if (p->used && !p->have_t3 && !p->timed_out &&
+		    now - p->sent_ns >= SLAVE_TX_TIMEOUT_NS) {
+			p->timed_out = true;
+			sl->c->tx_timeouts++;
+			log_ratelimited(&sl->rl, LOG_WARNING,
+					"no TX timestamp for Delay_Req %u within 10 ms",
+					p->seq);
+		}
+	}
+}
+
+static void slave_watch_tick(struct evloop *loop, int fd, uint32_t events,
+			     void *arg)
+{
+	struct slave *sl = arg;
+	uint64_t limit;
+
+	(void)loop;
+	(void)fd;
+	(void)events;
+	if (!sl->have_master) {
+		return;
+	}
+	limit = SLAVE_ANNOUNCE_TIMEOUTS * slave_interval_ns(sl->log_announce);
+	if (ev_now_ns() - sl->last_heard_ns > limit) {
+		char id[PTP_PORT_ID_STRLEN];
+
+		ptp_port_id_str(&sl->master, id);
+		log_notice("master %s silent for 3 announce intervals; choosing again",
+			   id);
+		slave_forget(sl);
+	}
+}
+
+void slave_tx_stamp(struct slave *sl, uint32_t key, const struct timespec *ts,
+		    bool hw)
+{
+	for (int i = 0; i < SLAVE_PENDING; i++) {
+		struct slave_pending *p = &sl->pend[i];
+		struct ptp_msg m;
+
+		if (!p->used || p->key != key || p->have_t3) {
+			continue;
+		}
+		if (p->timed_out) {
+			p->used = false;
+			return;
+		}
+		p->have_t3 = true;
+		p->t3 = *ts;
+		p->t3_hw = hw;
+		memset(&m, 0, sizeof(m));
+		m.hdr.msg_type = PTP_DELAY_REQ;
+		m.hdr.version = 2;
+		m.hdr.domain = sl->master_domain;
+		m.hdr.src = sl->self;
+		m.hdr.seq_id = p->seq;
+		m.hdr.control = 1;
+		m.hdr.log_interval = 0x7f;
+		m.hdr.msg_length = 44;
+		sl->ops->tx_frame(sl->arg, &m, ts, hw);
+		return;
+	}
+}
+
+static void slave_take_master(struct slave *sl, const struct ptp_msg *msg)
+{
+	char id[PTP_PORT_ID_STRLEN];
+
+	sl->have_master = true;
+	sl->master = msg->hdr.src;
+	sl->master_domain = msg->hdr.domain;
+	memcpy(sl->gm, msg->hdr.src.clock_id, sizeof(sl->gm));
+	sl->log_announce = 1; /* until an ANNOUNCE says: 1588 default range */
+	sl->last_heard_ns = ev_now_ns();
+	ptp_port_id_str(&sl->master, id);
+	log_notice("following master %s in domain %u", id, sl->master_domain);
+	slave_schedule(sl);
+}
+
+void slave_rx(struct slave *sl, const struct ptp_msg *msg,
+	      const struct timespec *ts, bool hw)
+{
+	const struct ptp_header *h = &msg->hdr;
+	struct slave_pending *p;
+
+	if (sl->domain >= 0 && h->domain != sl->domain) {
+		return;
+	}
+	if (!sl->have_master) {
+		if (h->msg_type != PTP_SYNC) {
+			return;
+		}
+		slave_take_master(sl, msg);
+	}
+	if (h->domain != sl->master_domain ||
+	    !ptp_port_id_equal(&h->src, &sl->master)) {
+		return;
+	}
+	sl->last_heard_ns = ev_now_ns();
+	switch (h->msg_type) {
+	case PTP_SYNC:
+		sl->cur = (struct slave_sync){
+			.valid = false,
+			.seq = h->seq_id,
+			.t2 = *ts,
+			.t2_hw = hw,
+			.corr = h->correction,
+			.need_fup = h->flags & PTP_FLAG_TWO_STEP,
+		};
+		if (!sl->cur.need_fup) {
+			sl->cur.t1.tv_sec = (time_t)msg->sync.origin.sec;
+			sl->cur.t1.tv_nsec = (long)msg->sync.origin.nsec;
+			sl->cur.valid = true;
+			sl->last = sl->cur;
+		}
+		break;
+	case PTP_FOLLOW_UP:
+		if (!sl->cur.need_fup || sl->cur.seq != h->seq_id) {
+			break;
+		}
+		sl->cur.t1.tv_sec = (time_t)msg->sync.origin.sec;
+		sl->cur.t1.tv_nsec = (long)msg->sync.origin.nsec;
+		sl->cur.corr += h->correction;
+		sl->cur.need_fup = false;
+		sl->cur.valid = true;
+		sl->last = sl->cur;
+		break;
+	case PTP_ANNOUNCE:
+		sl->log_announce = h->log_interval;
+		memcpy(sl->gm, msg->announce.gm_identity, sizeof(sl->gm));
+		break;
+	case PTP_DELAY_RESP:
+		if (!ptp_port_id_equal(&msg->resp.req_port, &sl->self)) {
+			break;
+		}
+		p = slave_find_seq(sl, h->seq_id);
+		if (!p) {
+			break;
+		}
+		if (h->log_interval != 0x7f) {
+			sl->log_delay_req = h->log_interval;
+			sl->delay_req_known = true;
+		}
+		if (p->have_t3) {
+			slave_complete(sl, p, msg);
+		} else {
+			/* no TX stamp: the exchange cannot be completed */
+			p->used = false;
+		}
+		break;
+	default:
+		break;
+	}
+}
+
+int slave_new(struct slave **slp, struct evloop *loop,
+	      const struct ptp_port_id *self, int domain,
+	      const struct slave_ops *ops, void *arg, struct counters *c)
+{
+	struct slave *sl = calloc(1, sizeof(*sl));
+
+	if (!sl) {
+		return -ENOMEM;
+	}
+	sl->req_tfd = sl->tx_tfd = sl->watch_tfd = -1;
+	sl->loop = loop;
+	sl->ops = ops;
+	sl->arg = arg;
+	sl->c = c;
+	sl->self = *self;
+	sl->domain = domain;
+	sl->rl = (struct ratelimit)RATELIMIT_INIT(10 * NSEC_PER_SEC, 5);
+	if (getrandom(&sl->rng, sizeof(sl->rng), 0) != sizeof(sl->rng) || !sl->rng) {
+		sl->rng = ev_now_ns() | 1;
+	}
+	sl->req_tfd = ev_timer_new(loop, slave_req_tick, sl);
+	if (sl->req_tfd >= 0) {
+		sl->tx_tfd = ev_timer_new(loop, slave_tx_tick, sl);
+	}
+	if (sl->tx_tfd >= 0) {
+		sl->watch_tfd = ev_timer_new(loop, slave_watch_tick, sl);
+	}
+	if (sl->watch_tfd < 0) {
+		int r = sl->req_tfd < 0 ? sl->req_tfd : sl->tx_tfd < 0 ? sl->tx_tfd : sl->watch_tfd;
+
+		slave_free(sl);
+		return r;
+	}
+	ev_timer_arm(loop, sl->watch_tfd, NSEC_PER_SEC / 4, NSEC_PER_SEC / 4);
+	*slp = sl;
+	return 0;
+}
+
+void slave_free(struct slave *sl)
+{
+	if (sl->req_tfd >= 0) {
+		ev_timer_free(sl->loop, sl->req_tfd);
+	}
+	if (sl->tx_tfd >= 0) {
+		ev_timer_free(sl->loop, sl->tx_tfd);
+	}
+	if (sl->watch_tfd >= 0) {
+		ev_timer_free(sl->loop, sl->watch_tfd);
+	}
+	free(sl);
+}
