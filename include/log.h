@@ -31,11 +31,11 @@ void log_msg(int level, const char *fmt, ...)
 			log_msg((level), __VA_ARGS__);                         \
 	} while (0)
 
-#define log_err(...) log_at(LOG_ERR, __VA_ARGS__)
+#define log_err(...)	 log_at(LOG_ERR, __VA_ARGS__)
 #define log_warning(...) log_at(LOG_WARNING, __VA_ARGS__)
-#define log_notice(...) log_at(LOG_NOTICE, __VA_ARGS__)
-#define log_info(...) log_at(LOG_INFO, __VA_ARGS__)
-#define log_debug(...) log_at(LOG_DEBUG, __VA_ARGS__)
+#define log_notice(...)	 log_at(LOG_NOTICE, __VA_ARGS__)
+#define log_info(...)	 log_at(LOG_INFO, __VA_ARGS__)
+#define log_debug(...)	 log_at(LOG_DEBUG, __VA_ARGS__)
 
 /*
  * A token bucket for messages a remote peer or client can trigger: at most

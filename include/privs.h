@@ -20,7 +20,7 @@ int privs_lookup_group(const char *name, gid_t *gid);
 
 /* Capabilities kept after setup, each for one run-time need. */
 enum privs_keep {
-	PRIVS_KEEP_NET_ADMIN = 1 << 0,	  /* re-arm SIOCSHWTSTAMP after a reset */
+	PRIVS_KEEP_NET_ADMIN = 1 << 0, /* re-arm SIOCSHWTSTAMP after a reset */
 	PRIVS_KEEP_BIND_SERVICE = 1 << 1, /* reopen 319/320 after re-creation */
 };
 

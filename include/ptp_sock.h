@@ -17,17 +17,17 @@ enum {
 	PTP_SOCK_N,
 };
 
-#define PTP_PORT_EVENT 319
-#define PTP_PORT_GENERAL 320
+#define PTP_PORT_EVENT	  319
+#define PTP_PORT_GENERAL  320
 #define PTP_MCAST_PRIMARY "224.0.1.129"
-#define PTP_MCAST_PDELAY "224.0.0.107"
+#define PTP_MCAST_PDELAY  "224.0.0.107"
 
 struct ptp_sock {
 	int fd[PTP_SOCK_N];
-	unsigned int ts_flags; /* SOF_TIMESTAMPING_* the kernel accepted */
-	bool ts_new;	       /* SO_TIMESTAMPING_NEW was accepted */
-	int rcvbuf;	       /* what the kernel reports after setting */
-	bool rcvbuf_forced;    /* SO_RCVBUFFORCE was allowed */
+	unsigned int ts_flags;	    /* SOF_TIMESTAMPING_* the kernel accepted */
+	bool ts_new;		    /* SO_TIMESTAMPING_NEW was accepted */
+	int rcvbuf;		    /* what the kernel reports after setting */
+	bool rcvbuf_forced;	    /* SO_RCVBUFFORCE was allowed */
 	uint32_t drops[PTP_SOCK_N]; /* last SO_RXQ_OVFL count per socket */
 };
 
@@ -36,8 +36,8 @@ struct ptp_sock {
  * @hw. Returns 0 or -errno; *@why names the step that failed. -EACCES from
  * bind() means CAP_NET_BIND_SERVICE is missing.
  */
-int ptp_sock_open(struct ptp_sock *ps, const char *ifname, int ifindex,
-		  bool hw, int rcvbuf, const char **why);
+int ptp_sock_open(struct ptp_sock *ps, const char *ifname, int ifindex, bool hw,
+		  int rcvbuf, const char **why);
 
 void ptp_sock_close(struct ptp_sock *ps);
 

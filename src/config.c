@@ -26,26 +26,26 @@ enum {
 };
 
 static const struct option config_options[] = {
-	{ "interface", required_argument, NULL, 'i' },
-	{ "socket", required_argument, NULL, 's' },
-	{ "socket-mode", required_argument, NULL, OPT_SOCKET_MODE },
-	{ "socket-group", required_argument, NULL, OPT_SOCKET_GROUP },
-	{ "domain", required_argument, NULL, 'd' },
-	{ "timestamping", required_argument, NULL, 't' },
-	{ "hwts-config", required_argument, NULL, OPT_HWTS_CONFIG },
-	{ "delay-req", no_argument, NULL, OPT_DELAY_REQ },
-	{ "port-number", required_argument, NULL, OPT_PORT_NUMBER },
-	{ "user", required_argument, NULL, OPT_USER },
-	{ "max-clients", required_argument, NULL, OPT_MAX_CLIENTS },
-	{ "client-buffer", required_argument, NULL, OPT_CLIENT_BUFFER },
-	{ "rcvbuf", required_argument, NULL, OPT_RCVBUF },
-	{ "status-interval", required_argument, NULL, OPT_STATUS_INTERVAL },
-	{ "log-level", required_argument, NULL, OPT_LOG_LEVEL },
-	{ "check", no_argument, NULL, OPT_CHECK },
-	{ "json", no_argument, NULL, OPT_JSON },
-	{ "version", no_argument, NULL, 'V' },
-	{ "help", no_argument, NULL, 'h' },
-	{ NULL, 0, NULL, 0 },
+	{"interface", required_argument, NULL, 'i'},
+	{"socket", required_argument, NULL, 's'},
+	{"socket-mode", required_argument, NULL, OPT_SOCKET_MODE},
+	{"socket-group", required_argument, NULL, OPT_SOCKET_GROUP},
+	{"domain", required_argument, NULL, 'd'},
+	{"timestamping", required_argument, NULL, 't'},
+	{"hwts-config", required_argument, NULL, OPT_HWTS_CONFIG},
+	{"delay-req", no_argument, NULL, OPT_DELAY_REQ},
+	{"port-number", required_argument, NULL, OPT_PORT_NUMBER},
+	{"user", required_argument, NULL, OPT_USER},
+	{"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
+	{"client-buffer", required_argument, NULL, OPT_CLIENT_BUFFER},
+	{"rcvbuf", required_argument, NULL, OPT_RCVBUF},
+	{"status-interval", required_argument, NULL, OPT_STATUS_INTERVAL},
+	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	{"check", no_argument, NULL, OPT_CHECK},
+	{"json", no_argument, NULL, OPT_JSON},
+	{"version", no_argument, NULL, 'V'},
+	{"help", no_argument, NULL, 'h'},
+	{NULL, 0, NULL, 0},
 };
 
 static int config_fail(char *err, size_t errlen, const char *fmt, ...)
@@ -113,16 +113,18 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err,
 		switch (c) {
 		case 'i':
 			if (!*optarg || strlen(optarg) >= 16) {
-				return config_fail(err, errlen,
-						   "invalid interface name '%s'",
-						   optarg);
+				return config_fail(
+					err, errlen,
+					"invalid interface name '%s'", optarg);
 			}
 			cfg->iface = optarg;
 			break;
 		case 's':
 			if (*optarg != '/' || strlen(optarg) >= 108) {
-				return config_fail(err, errlen,
-						   "--socket needs an absolute path shorter than 108 bytes");
+				return config_fail(
+					err, errlen,
+					"--socket needs an absolute path "
+					"shorter than 108 bytes");
 			}
 			cfg->socket_path = optarg;
 			break;
@@ -130,9 +132,11 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err,
 			errno = 0;
 			v = strtoull(optarg, &end, 8);
 			if (!*optarg || *end || errno || v > 0777) {
-				return config_fail(err, errlen,
-						   "--socket-mode needs an octal mode such as 0660, not '%s'",
-						   optarg);
+				return config_fail(
+					err, errlen,
+					"--socket-mode needs an octal mode "
+					"such as 0660, not '%s'",
+					optarg);
 			}
 			cfg->socket_mode = (mode_t)v;
 			break;
@@ -146,7 +150,8 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err,
 				cfg->domain = (int)v;
 			} else {
 				return config_fail(err, errlen,
-						   "--domain needs 0..255 or 'any', not '%s'",
+						   "--domain needs 0..255 or "
+						   "'any', not '%s'",
 						   optarg);
 			}
 			break;
@@ -158,9 +163,11 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err,
 			} else if (!strcmp(optarg, "software")) {
 				cfg->ts = TS_SOFTWARE;
 			} else {
-				return config_fail(err, errlen,
-						   "--timestamping needs hardware, auto or software, not '%s'",
-						   optarg);
+				return config_fail(
+					err, errlen,
+					"--timestamping needs hardware, auto "
+					"or software, not '%s'",
+					optarg);
 			}
 			break;
 		case OPT_HWTS_CONFIG:
@@ -170,7 +177,8 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err,
 				cfg->hwts = HWTS_CHECK;
 			} else {
 				return config_fail(err, errlen,
-						   "--hwts-config needs ensure or check, not '%s'",
+						   "--hwts-config needs ensure "
+						   "or check, not '%s'",
 						   optarg);
 			}
 			break;
@@ -181,7 +189,8 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err,
 			/* 0 and 0xffff are reserved portNumbers (1588 7.5.2.3) */
 			if (config_uint(optarg, 1, 0xfffe, &v)) {
 				return config_fail(err, errlen,
-						   "--port-number needs 1..65534, not '%s'",
+						   "--port-number needs "
+						   "1..65534, not '%s'",
 						   optarg);
 			}
 			cfg->port_number = (uint16_t)v;
@@ -196,7 +205,8 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err,
 		case OPT_MAX_CLIENTS:
 			if (config_uint(optarg, 1, 65536, &v)) {
 				return config_fail(err, errlen,
-						   "--max-clients needs 1..65536, not '%s'",
+						   "--max-clients needs "
+						   "1..65536, not '%s'",
 						   optarg);
 			}
 			cfg->max_clients = (unsigned int)v;
@@ -204,16 +214,19 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err,
 		case OPT_CLIENT_BUFFER:
 			/* at least one frame must fit */
 			if (config_uint(optarg, 4096, 1ULL << 30, &v)) {
-				return config_fail(err, errlen,
-						   "--client-buffer needs 4096..1073741824 bytes, not '%s'",
-						   optarg);
+				return config_fail(
+					err, errlen,
+					"--client-buffer needs "
+					"4096..1073741824 bytes, not '%s'",
+					optarg);
 			}
 			cfg->client_buffer = (size_t)v;
 			break;
 		case OPT_RCVBUF:
 			if (config_uint(optarg, 4096, INT_MAX / 2, &v)) {
 				return config_fail(err, errlen,
-						   "--rcvbuf needs 4096..%d bytes, not '%s'",
+						   "--rcvbuf needs 4096..%d "
+						   "bytes, not '%s'",
 						   INT_MAX / 2, optarg);
 			}
 			cfg->rcvbuf = (int)v;
@@ -221,7 +234,8 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err,
 		case OPT_STATUS_INTERVAL:
 			if (config_uint(optarg, 1, 3600, &v)) {
 				return config_fail(err, errlen,
-						   "--status-interval needs 1..3600 seconds, not '%s'",
+						   "--status-interval needs "
+						   "1..3600 seconds, not '%s'",
 						   optarg);
 			}
 			cfg->status_interval = (unsigned int)v;
@@ -229,9 +243,11 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err,
 		case OPT_LOG_LEVEL:
 			cfg->log_level = log_level_parse(optarg);
 			if (cfg->log_level < 0) {
-				return config_fail(err, errlen,
-						   "--log-level needs err, warning, notice, info or debug, not '%s'",
-						   optarg);
+				return config_fail(
+					err, errlen,
+					"--log-level needs err, warning, "
+					"notice, info or debug, not '%s'",
+					optarg);
 			}
 			break;
 		case OPT_CHECK:
@@ -247,7 +263,8 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err,
 			cfg->help = true;
 			break;
 		case ':':
-			return config_fail(err, errlen, "option '%s' needs a value",
+			return config_fail(err, errlen,
+					   "option '%s' needs a value",
 					   argv[optind - 1]);
 		default:
 			return config_fail(err, errlen, "unknown option '%s'",
@@ -265,7 +282,8 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err,
 		return config_fail(err, errlen, "--interface is required");
 	}
 	if (cfg->json && !cfg->check) {
-		return config_fail(err, errlen, "--json only goes with --check");
+		return config_fail(err, errlen,
+				   "--json only goes with --check");
 	}
 	return 0;
 }
@@ -287,25 +305,37 @@ void config_usage(FILE *out)
 {
 	fputs("Usage: tblk-ptp-sidecar --interface IFACE [options]\n"
 	      "\n"
-	      "Streams the NIC (or kernel) timestamp of every PTP packet on IFACE\n"
-	      "as NDJSON to clients of a local Unix socket. Never adjusts a clock.\n"
+	      "Streams the NIC (or kernel) timestamp of every PTP packet on "
+	      "IFACE\n"
+	      "as NDJSON to clients of a local Unix socket. Never adjusts a "
+	      "clock.\n"
 	      "\n"
 	      "  -i, --interface IFACE        the PTP interface (required)\n"
-	      "  -s, --socket PATH            client socket [" CONFIG_DEFAULT_SOCKET "]\n"
-	      "      --socket-mode MODE       octal mode of a created socket [0660]\n"
+	      "  -s, --socket PATH            client socket "
+	      "[" CONFIG_DEFAULT_SOCKET "]\n"
+	      "      --socket-mode MODE       octal mode of a created socket "
+	      "[0660]\n"
 	      "      --socket-group GROUP     group owner of a created socket\n"
 	      "  -d, --domain N|any           only this PTP domain [any]\n"
-	      "  -t, --timestamping MODE      hardware|auto|software [hardware]\n"
-	      "      --hwts-config POLICY     ensure|check the NIC config [ensure]\n"
-	      "      --delay-req              active slave: send Delay_Req, publish samples\n"
+	      "  -t, --timestamping MODE      hardware|auto|software "
+	      "[hardware]\n"
+	      "      --hwts-config POLICY     ensure|check the NIC config "
+	      "[ensure]\n"
+	      "      --delay-req              active slave: send Delay_Req, "
+	      "publish samples\n"
 	      "      --port-number N          our portNumber [32767]\n"
-	      "      --user USER              switch to USER after setup (as root)\n"
+	      "      --user USER              switch to USER after setup (as "
+	      "root)\n"
 	      "      --max-clients N          clients served at once [64]\n"
 	      "      --client-buffer BYTES    per-client output cap [262144]\n"
-	      "      --rcvbuf BYTES           PTP socket receive buffer [4194304]\n"
-	      "      --status-interval SEC    status frames and STATUS= cadence [1]\n"
-	      "      --log-level LEVEL        err|warning|notice|info|debug [notice]\n"
-	      "      --check [--json]         report the interface's timestamping and exit\n"
+	      "      --rcvbuf BYTES           PTP socket receive buffer "
+	      "[4194304]\n"
+	      "      --status-interval SEC    status frames and STATUS= "
+	      "cadence [1]\n"
+	      "      --log-level LEVEL        err|warning|notice|info|debug "
+	      "[notice]\n"
+	      "      --check [--json]         report the interface's "
+	      "timestamping and exit\n"
 	      "  -V, --version                print the version\n"
 	      "  -h, --help                   this text\n",
 	      out);

@@ -104,7 +104,8 @@ int link_query(const char *ifname, struct link_event *ev)
 	if (ioctl(fd, SIOCGIFFLAGS, &ifr)) {
 		r = -errno;
 	} else {
-		ev->up = (ifr.ifr_flags & IFF_UP) && (ifr.ifr_flags & IFF_RUNNING);
+		ev->up = (ifr.ifr_flags & IFF_UP) &&
+			 (ifr.ifr_flags & IFF_RUNNING);
 	}
 	close(fd);
 	return r;

@@ -14,11 +14,11 @@
 static struct {
 	int level;
 	bool journal;
-} log_cfg = { LOG_NOTICE, false };
+} log_cfg = {LOG_NOTICE, false};
 
 static const char *const level_names[] = {
-	[LOG_ERR] = "err",     [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
-	[LOG_INFO] = "info",   [LOG_DEBUG] = "debug",
+	[LOG_ERR] = "err",   [LOG_WARNING] = "warning", [LOG_NOTICE] = "notice",
+	[LOG_INFO] = "info", [LOG_DEBUG] = "debug",
 };
 
 void log_setup(int level, bool journal)
@@ -34,7 +34,8 @@ int log_get_level(void)
 
 int log_level_parse(const char *name)
 {
-	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]); i++) {
+	for (size_t i = 0; i < sizeof(level_names) / sizeof(level_names[0]);
+	     i++) {
 		if (level_names[i] && !strcmp(name, level_names[i])) {
 			return (int)i;
 		}
@@ -73,9 +74,10 @@ static void log_vmsg(int level, const char *fmt, va_list ap)
 		clock_gettime(CLOCK_REALTIME, &ts);
 		localtime_r(&ts.tv_sec, &tm);
 		n = (int)strftime(line, sizeof(line), "%Y-%m-%dT%H:%M:%S", &tm);
-		n += snprintf(line + n, sizeof(line) - (size_t)n, ".%06ld %s: ",
-			      ts.tv_nsec / 1000,
-			      level >= 0 && level <= LOG_DEBUG && level_names[level]
+		n += snprintf(line + n, sizeof(line) - (size_t)n,
+			      ".%06ld %s: ", ts.tv_nsec / 1000,
+			      level >= 0 && level <= LOG_DEBUG &&
+					      level_names[level]
 				      ? level_names[level]
 				      : "?");
 	}
@@ -121,7 +123,9 @@ void log_ratelimited(struct ratelimit *rl, int level, const char *fmt, ...)
 		return;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &ts);
-	if (!ratelimit_ok(rl, (uint64_t)ts.tv_sec * 1000000000ULL + (uint64_t)ts.tv_nsec,
+	if (!ratelimit_ok(rl,
+			  (uint64_t)ts.tv_sec * 1000000000ULL +
+				  (uint64_t)ts.tv_nsec,
 			  &suppressed)) {
 		return;
 	}

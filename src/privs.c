@@ -101,8 +101,8 @@ int privs_drop(const struct privs_user *user, unsigned int keep,
 		unsigned int bit;
 		cap_value_t cap;
 	} map[] = {
-		{ PRIVS_KEEP_NET_ADMIN, CAP_NET_ADMIN },
-		{ PRIVS_KEEP_BIND_SERVICE, CAP_NET_BIND_SERVICE },
+		{PRIVS_KEEP_NET_ADMIN, CAP_NET_ADMIN},
+		{PRIVS_KEEP_BIND_SERVICE, CAP_NET_BIND_SERVICE},
 	};
 	cap_value_t list[2];
 	int n = 0, r = 0;

@@ -58,8 +58,11 @@ static int ptp_sock_timestamping(struct ptp_sock *ps, int fd, bool hw)
 	if (r) {
 		return r;
 	}
-	for (size_t i = 0; i < sizeof(ptp_sock_optional) / sizeof(ptp_sock_optional[0]); i++) {
-		if (ptp_sock_set_ts(fd, opt, flags | ptp_sock_optional[i]) == 0) {
+	for (size_t i = 0;
+	     i < sizeof(ptp_sock_optional) / sizeof(ptp_sock_optional[0]);
+	     i++) {
+		if (ptp_sock_set_ts(fd, opt, flags | ptp_sock_optional[i]) ==
+		    0) {
 			flags |= ptp_sock_optional[i];
 		}
 	}
@@ -75,10 +78,11 @@ static int ptp_sock_timestamping(struct ptp_sock *ps, int fd, bool hw)
 
 static int ptp_sock_join(int fd, int ifindex, const char *group)
 {
-	struct ip_mreqn mreq = { .imr_ifindex = ifindex };
+	struct ip_mreqn mreq = {.imr_ifindex = ifindex};
 
 	inet_pton(AF_INET, group, &mreq.imr_multiaddr);
-	if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq, sizeof(mreq))) {
+	if (setsockopt(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, &mreq,
+		       sizeof(mreq))) {
 		return -errno;
 	}
 	return 0;
@@ -93,7 +97,7 @@ static int ptp_sock_one(struct ptp_sock *ps, int *fdp, const char *ifname,
 		.sin_port = htons(port),
 		.sin_addr.s_addr = htonl(INADDR_ANY),
 	};
-	struct ip_mreqn mif = { .imr_ifindex = ifindex };
+	struct ip_mreqn mif = {.imr_ifindex = ifindex};
 	int one = 1, zero = 0, ttl = 1;
 	socklen_t sl = sizeof(ps->rcvbuf);
 	int fd, r;
@@ -116,7 +120,8 @@ static int ptp_sock_one(struct ptp_sock *ps, int *fdp, const char *ifname,
 		return -errno;
 	}
 	if (bind(fd, (struct sockaddr *)&addr, sizeof(addr))) {
-		*why = port == PTP_PORT_EVENT ? "bind(UDP 319)" : "bind(UDP 320)";
+		*why = port == PTP_PORT_EVENT ? "bind(UDP 319)"
+					      : "bind(UDP 320)";
 		return -errno;
 	}
 	r = ptp_sock_join(fd, ifindex, PTP_MCAST_PRIMARY);
@@ -128,7 +133,8 @@ static int ptp_sock_one(struct ptp_sock *ps, int *fdp, const char *ifname,
 		return r;
 	}
 	if (setsockopt(fd, IPPROTO_IP, IP_MULTICAST_IF, &mif, sizeof(mif)) ||
-	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero, sizeof(zero)) ||
+	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_LOOP, &zero,
+		       sizeof(zero)) ||
 	    setsockopt(fd, IPPROTO_IP, IP_MULTICAST_TTL, &ttl, sizeof(ttl))) {
 		*why = "IP_MULTICAST_IF/LOOP/TTL";
 		return -errno;
@@ -145,9 +151,11 @@ static int ptp_sock_one(struct ptp_sock *ps, int *fdp, const char *ifname,
 	}
 	/* SO_RCVBUFFORCE passes net.core.rmem_max but needs CAP_NET_ADMIN;
 	 * without it SO_RCVBUF is capped at rmem_max. */
-	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf, sizeof(rcvbuf)) == 0) {
+	if (setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &rcvbuf,
+		       sizeof(rcvbuf)) == 0) {
 		ps->rcvbuf_forced = true;
-	} else if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf, sizeof(rcvbuf))) {
+	} else if (setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcvbuf,
+			      sizeof(rcvbuf))) {
 		*why = "SO_RCVBUF";
 		return -errno;
 	}
@@ -160,8 +168,8 @@ static int ptp_sock_one(struct ptp_sock *ps, int *fdp, const char *ifname,
 	return 0;
 }
 
-int ptp_sock_open(struct ptp_sock *ps, const char *ifname, int ifindex,
-		  bool hw, int rcvbuf, const char **why)
+int ptp_sock_open(struct ptp_sock *ps, const char *ifname, int ifindex, bool hw,
+		  int rcvbuf, const char **why)
 {
 	int r;
 
@@ -199,8 +207,8 @@ int ptp_sock_send(struct ptp_sock *ps, int which, const void *buf, size_t len)
 	ssize_t n;
 
 	inet_pton(AF_INET, PTP_MCAST_PRIMARY, &dst.sin_addr);
-	n = sendto(ps->fd[which], buf, len, MSG_DONTWAIT, (struct sockaddr *)&dst,
-		   sizeof(dst));
+	n = sendto(ps->fd[which], buf, len, MSG_DONTWAIT,
+		   (struct sockaddr *)&dst, sizeof(dst));
 	if (n < 0) {
 		return -errno;
 	}

@@ -37,12 +37,12 @@
 #include "slave.h"
 #include "ts_cmsg.h"
 
-#define RX_BATCH 32
+#define RX_BATCH	      32
 #define RX_BATCHES_PER_WAKEUP 8
 /* PTP messages fit well inside one Ethernet frame; anything longer is
  * reported by the kernel with MSG_TRUNC and dropped as truncated. */
-#define RX_PKT_MAX 1536
-#define RX_CTRL_MAX 512
+#define RX_PKT_MAX   1536
+#define RX_CTRL_MAX  512
 #define NSEC_PER_SEC 1000000000ULL
 
 struct sidecar {
@@ -64,7 +64,7 @@ struct sidecar {
 	bool link_up;
 	struct ptp_port_id self;
 	/* the stamping in force */
-	bool hw;	  /* NIC stamps are what we publish for event messages */
+	bool hw; /* NIC stamps are what we publish for event messages */
 	bool hw_required; /* --timestamping hardware */
 	int phc;	  /* -1: none */
 	int hwts_filter;  /* -1: unknown (driver cannot report it) */
@@ -143,7 +143,8 @@ static void sidecar_notify_status(struct sidecar *sc)
 
 /* Kernel drop counts arrive as a cumulative per-socket SO_RXQ_OVFL value
  * on the first packet queued after a drop. */
-static void sidecar_drops(struct sidecar *sc, int which, const struct ts_cmsg *tc)
+static void sidecar_drops(struct sidecar *sc, int which,
+			  const struct ts_cmsg *tc)
 {
 	if (!(tc->flags & TS_CMSG_OVFL)) {
 		return;
@@ -165,17 +166,19 @@ static void sidecar_packet(struct sidecar *sc, int which, const uint8_t *buf,
 	sidecar_drops(sc, which, &tc);
 	if (r == -EMSGSIZE) {
 		sc->c.truncated++;
-		log_ratelimited(&sc->rl_bad, LOG_DEBUG,
-				"dropped a truncated packet (%zu bytes, flags 0x%x)",
-				len, (unsigned int)mh->msg_flags);
+		log_ratelimited(
+			&sc->rl_bad, LOG_DEBUG,
+			"dropped a truncated packet (%zu bytes, flags 0x%x)",
+			len, (unsigned int)mh->msg_flags);
 		return;
 	}
 	r = ptp_msg_parse(buf, len, &msg);
 	if (r) {
 		sc->c.malformed++;
-		log_ratelimited(&sc->rl_bad, LOG_DEBUG,
-				"dropped a malformed PTP message (%zu bytes): %s",
-				len, strerror(-r));
+		log_ratelimited(
+			&sc->rl_bad, LOG_DEBUG,
+			"dropped a malformed PTP message (%zu bytes): %s", len,
+			strerror(-r));
 		return;
 	}
 	if ((sc->cfg->domain >= 0 && msg.hdr.domain != sc->cfg->domain) ||
@@ -213,7 +216,8 @@ static void sidecar_packet(struct sidecar *sc, int which, const uint8_t *buf,
 		slave_rx(sc->slave, &msg, &f.stamp, hw);
 	}
 	sc->c.rx++;
-	sidecar_publish(sc, SUB_RX, frame_encode_stamp(&f, sc->frame, sizeof(sc->frame)));
+	sidecar_publish(sc, SUB_RX,
+			frame_encode_stamp(&f, sc->frame, sizeof(sc->frame)));
 }
 
 static void sidecar_recv(struct sidecar *sc, int which)
@@ -240,7 +244,8 @@ static void sidecar_recv(struct sidecar *sc, int which)
 			if (errno != EAGAIN && errno != EINTR) {
 				log_ratelimited(&sc->rl_link, LOG_WARNING,
 						"recvmmsg on UDP %d: %m",
-						which == PTP_SOCK_EVENT ? 319 : 320);
+						which == PTP_SOCK_EVENT ? 319
+									: 320);
 			}
 			return;
 		}
@@ -264,7 +269,7 @@ static void sidecar_errqueue(struct sidecar *sc, int which)
 			char buf[RX_CTRL_MAX];
 			struct cmsghdr align;
 		} ctl;
-		struct iovec iov = { data, sizeof(data) };
+		struct iovec iov = {data, sizeof(data)};
 		struct msghdr mh = {
 			.msg_iov = &iov,
 			.msg_iovlen = 1,
@@ -297,7 +302,7 @@ static void sidecar_ptp_event(struct evloop *loop, int fd, uint32_t events,
 {
 	struct sidecar *sc = arg;
 	int which = fd == sc->ps.fd[PTP_SOCK_EVENT] ? PTP_SOCK_EVENT
-						      : PTP_SOCK_GENERAL;
+						    : PTP_SOCK_GENERAL;
 
 	(void)loop;
 	if (events & EPOLLERR) {
@@ -351,8 +356,10 @@ static int sidecar_hw_apply(struct sidecar *sc, char *reason, size_t rlen)
 		if (p.set_err) {
 			r = hwts_decide(cfg->ts, &p, &d);
 		} else {
-			log_notice("%s: hardware timestamping set: tx %s, rx filter %s",
-				   cfg->iface, hwts_tx_type_name(applied.tx_type),
+			log_notice("%s: hardware timestamping set: tx %s, rx "
+				   "filter %s",
+				   cfg->iface,
+				   hwts_tx_type_name(applied.tx_type),
 				   hwts_rx_filter_name(applied.rx_filter));
 			p.cur = applied;
 			p.get_err = 0;
@@ -449,7 +456,8 @@ static int sidecar_sockets_open(struct sidecar *sc, const char **why)
  * reset clears it), and reopen the sockets when the ifindex changed (a
  * re-created interface: SO_BINDTODEVICE and memberships named the old
  * one). */
-static void sidecar_link_refresh(struct sidecar *sc, const struct link_event *ev)
+static void sidecar_link_refresh(struct sidecar *sc,
+				 const struct link_event *ev)
 {
 	bool was_up = sc->link_up;
 	char reason[256];
@@ -458,7 +466,8 @@ static void sidecar_link_refresh(struct sidecar *sc, const struct link_event *ev
 
 	if (ev->deleted || ev->ifindex <= 0) {
 		if (sc->link_up || sc->ps_open) {
-			log_notice("%s: interface removed; waiting for it to return",
+			log_notice("%s: interface removed; waiting for it to "
+				   "return",
 				   sc->cfg->iface);
 		}
 		sc->link_up = false;
@@ -471,7 +480,8 @@ static void sidecar_link_refresh(struct sidecar *sc, const struct link_event *ev
 	}
 	sc->link_up = ev->up;
 	if (ev->ifindex != sc->ifindex || !sc->ps_open) {
-		log_notice("%s: interface is back as ifindex %d (was %d); reopening sockets",
+		log_notice("%s: interface is back as ifindex %d (was %d); "
+			   "reopening sockets",
 			   sc->cfg->iface, ev->ifindex, sc->ifindex);
 		sidecar_sockets_close(sc);
 		sc->ifindex = ev->ifindex;
@@ -489,7 +499,8 @@ static void sidecar_link_refresh(struct sidecar *sc, const struct link_event *ev
 			r = sidecar_hw_apply(sc, reason, sizeof(reason));
 			if (r || (sc->hw_required && !sc->hw)) {
 				log_ratelimited(&sc->rl_link, LOG_ERR,
-						"%s: hardware timestamping not restored: %s",
+						"%s: hardware timestamping not "
+						"restored: %s",
 						sc->cfg->iface, reason);
 			}
 		}
@@ -517,7 +528,7 @@ static void sidecar_link_event(struct evloop *loop, int fd, uint32_t events,
 		if (n < 0 && errno == ENOBUFS) {
 			/* the kernel dropped notifications: ask directly */
 			if (link_query(sc->cfg->iface, &ev)) {
-				ev = (struct link_event){ .deleted = true };
+				ev = (struct link_event){.deleted = true};
 			}
 			sidecar_link_refresh(sc, &ev);
 			continue;
@@ -541,8 +552,9 @@ static void sidecar_status_tick(struct evloop *loop, int fd, uint32_t events,
 	(void)loop;
 	(void)fd;
 	(void)events;
-	sidecar_publish(sc, SUB_STATUS,
-			sidecar_status_encode(sc->frame, sizeof(sc->frame), sc));
+	sidecar_publish(
+		sc, SUB_STATUS,
+		sidecar_status_encode(sc->frame, sizeof(sc->frame), sc));
 	sidecar_notify_status(sc);
 }
 
@@ -561,21 +573,22 @@ static void sidecar_log_counters(const struct sidecar *sc)
 {
 	const struct counters *c = &sc->c;
 
-	log_notice("counters: rx %llu tx %llu rxHw %llu rxSw %llu missingHw %llu "
-		   "malformed %llu truncated %llu filtered %llu kernelDrops %llu "
-		   "txTimeouts %llu clientDrops %llu clientsRefused %llu "
-		   "framesOut %llu clients %u",
-		   (unsigned long long)c->rx, (unsigned long long)c->tx,
-		   (unsigned long long)c->rx_hw, (unsigned long long)c->rx_sw,
-		   (unsigned long long)c->missing_hw,
-		   (unsigned long long)c->malformed,
-		   (unsigned long long)c->truncated,
-		   (unsigned long long)c->filtered,
-		   (unsigned long long)c->kernel_drops,
-		   (unsigned long long)c->tx_timeouts,
-		   (unsigned long long)c->client_drops,
-		   (unsigned long long)c->clients_refused,
-		   (unsigned long long)c->frames_out, server_clients(sc->srv));
+	log_notice(
+		"counters: rx %llu tx %llu rxHw %llu rxSw %llu missingHw %llu "
+		"malformed %llu truncated %llu filtered %llu kernelDrops %llu "
+		"txTimeouts %llu clientDrops %llu clientsRefused %llu "
+		"framesOut %llu clients %u",
+		(unsigned long long)c->rx, (unsigned long long)c->tx,
+		(unsigned long long)c->rx_hw, (unsigned long long)c->rx_sw,
+		(unsigned long long)c->missing_hw,
+		(unsigned long long)c->malformed,
+		(unsigned long long)c->truncated,
+		(unsigned long long)c->filtered,
+		(unsigned long long)c->kernel_drops,
+		(unsigned long long)c->tx_timeouts,
+		(unsigned long long)c->client_drops,
+		(unsigned long long)c->clients_refused,
+		(unsigned long long)c->frames_out, server_clients(sc->srv));
 }
 
 static void sidecar_signal(struct evloop *loop, int signo, void *arg)
@@ -593,7 +606,7 @@ static void sidecar_signal(struct evloop *loop, int signo, void *arg)
 	case SIGHUP:
 		log_notice("SIGHUP: re-probing %s", sc->cfg->iface);
 		if (link_query(sc->cfg->iface, &ev)) {
-			ev = (struct link_event){ .deleted = true };
+			ev = (struct link_event){.deleted = true};
 		}
 		/* force the hardware config to be re-applied */
 		sc->link_up = false;
@@ -635,14 +648,16 @@ static void sidecar_slave_tx(void *arg, const struct ptp_msg *msg,
 		return;
 	}
 	sc->c.tx++;
-	sidecar_publish(sc, SUB_TX, frame_encode_stamp(&f, sc->frame, sizeof(sc->frame)));
+	sidecar_publish(sc, SUB_TX,
+			frame_encode_stamp(&f, sc->frame, sizeof(sc->frame)));
 }
 
 static void sidecar_slave_sample(void *arg, const struct frame_sample *s)
 {
 	struct sidecar *sc = arg;
 
-	sidecar_publish(sc, SUB_SAMPLE, frame_encode_sample(s, sc->frame, sizeof(sc->frame)));
+	sidecar_publish(sc, SUB_SAMPLE,
+			frame_encode_sample(s, sc->frame, sizeof(sc->frame)));
 }
 
 static const struct slave_ops sidecar_slave_ops = {
@@ -694,7 +709,8 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 				      cfg->iface);
 	}
 	if (r) {
-		return sidecar_refuse(EX_OSERR, "%s: cannot read link state: %s",
+		return sidecar_refuse(EX_OSERR,
+				      "%s: cannot read link state: %s",
 				      cfg->iface, strerror(-r));
 	}
 	sc->ifindex = ev.ifindex;
@@ -703,13 +719,13 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 
 	r = sidecar_hw_apply(sc, reason, sizeof(reason));
 	if (r == -EPERM) {
-		return sidecar_refuse(EX_NOPERM,
-				      "%s: %s (needs CAP_NET_ADMIN)", cfg->iface, reason);
+		return sidecar_refuse(EX_NOPERM, "%s: %s (needs CAP_NET_ADMIN)",
+				      cfg->iface, reason);
 	}
 	if (r) {
-		return sidecar_refuse(EX_UNAVAILABLE,
-				      "%s: --timestamping %s cannot run: %s",
-				      cfg->iface, config_ts_mode_name(cfg->ts), reason);
+		return sidecar_refuse(
+			EX_UNAVAILABLE, "%s: --timestamping %s cannot run: %s",
+			cfg->iface, config_ts_mode_name(cfg->ts), reason);
 	}
 	if (cfg->ts == TS_AUTO && !sc->hw) {
 		log_notice("%s: auto mode runs on software stamps: %s",
@@ -723,12 +739,14 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 	r = sidecar_sockets_open(sc, &why);
 	if (r == -EACCES || r == -EPERM) {
 		return sidecar_refuse(EX_NOPERM,
-				      "%s: %s: %s (binding UDP ports 319/320 needs CAP_NET_BIND_SERVICE)",
+				      "%s: %s: %s (binding UDP ports 319/320 "
+				      "needs CAP_NET_BIND_SERVICE)",
 				      cfg->iface, why, strerror(-r));
 	}
 	if (r == -ENODEV) {
-		return sidecar_refuse(EX_UNAVAILABLE, "%s: %s: no such interface",
-				      cfg->iface, why);
+		return sidecar_refuse(EX_UNAVAILABLE,
+				      "%s: %s: no such interface", cfg->iface,
+				      why);
 	}
 	if (r) {
 		return sidecar_refuse(EX_OSERR, "%s: %s: %s", cfg->iface, why,
@@ -736,12 +754,13 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 	}
 	if (sc->ps.rcvbuf < cfg->rcvbuf) {
 		log_warning("receive buffer is %d bytes, not the %d asked for "
-			    "(SO_RCVBUFFORCE needs CAP_NET_ADMIN; see net.core.rmem_max)",
+			    "(SO_RCVBUFFORCE needs CAP_NET_ADMIN; see "
+			    "net.core.rmem_max)",
 			    sc->ps.rcvbuf / 2, cfg->rcvbuf);
 	}
 
-	r = server_open(&sc->srv, sc->loop, &scfg, &sc->c, sidecar_status_encode,
-			sc, &why);
+	r = server_open(&sc->srv, sc->loop, &scfg, &sc->c,
+			sidecar_status_encode, sc, &why);
 	if (r == -EADDRINUSE || r == -EEXIST || r == -ENOENT ||
 	    r == -ENOTSOCK) {
 		return sidecar_refuse(EX_UNAVAILABLE, "socket %s: %s",
@@ -783,7 +802,8 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 		     cfg->status_interval * NSEC_PER_SEC,
 		     cfg->status_interval * NSEC_PER_SEC);
 	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0) {
-		sc->watchdog_tfd = ev_timer_new(sc->loop, sidecar_watchdog_tick, sc);
+		sc->watchdog_tfd =
+			ev_timer_new(sc->loop, sidecar_watchdog_tick, sc);
 		if (sc->watchdog_tfd < 0) {
 			return sidecar_refuse(EX_OSERR, "timerfd: %s",
 					      strerror(-sc->watchdog_tfd));
@@ -816,7 +836,9 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 	}
 	log_info("capabilities kept:%s%s%s",
 		 sc->kept_caps & PRIVS_KEEP_NET_ADMIN ? " cap_net_admin" : "",
-		 sc->kept_caps & PRIVS_KEEP_BIND_SERVICE ? " cap_net_bind_service" : "",
+		 sc->kept_caps & PRIVS_KEEP_BIND_SERVICE
+			 ? " cap_net_bind_service"
+			 : "",
 		 sc->kept_caps ? "" : " none");
 	return EX_OK;
 }
@@ -835,13 +857,15 @@ int sidecar_run(const struct config *cfg)
 			return EX_NOUSER;
 		}
 		if (geteuid() != 0 && user.uid != geteuid()) {
-			log_err("--user %s: switching user needs root (CAP_SETUID and CAP_SETGID)",
+			log_err("--user %s: switching user needs root "
+				"(CAP_SETUID and CAP_SETGID)",
 				cfg->user);
 			return EX_NOPERM;
 		}
 		have_user = true;
 	}
-	if (cfg->socket_group && privs_lookup_group(cfg->socket_group, &group)) {
+	if (cfg->socket_group &&
+	    privs_lookup_group(cfg->socket_group, &group)) {
 		log_err("--socket-group %s: no such group", cfg->socket_group);
 		return EX_NOUSER;
 	}
@@ -868,11 +892,13 @@ int sidecar_run(const struct config *cfg)
 		char ready[320];
 
 		sidecar_notify_status(sc);
-		snprintf(ready, sizeof(ready), "READY=1\nSTATUS=%s", sc->status_text);
+		snprintf(ready, sizeof(ready), "READY=1\nSTATUS=%s",
+			 sc->status_text);
 		sd_notify(0, ready);
 		log_notice("ready: %s, %s stamps, %s%s", cfg->iface,
 			   sc->hw ? "hardware" : "software",
-			   server_activated(sc->srv) ? "socket from systemd" : "socket ",
+			   server_activated(sc->srv) ? "socket from systemd"
+						     : "socket ",
 			   server_activated(sc->srv) ? "" : cfg->socket_path);
 		r = ev_run(sc->loop);
 		if (r) {

@@ -13,9 +13,9 @@
 #include "log.h"
 #include "slave.h"
 
-#define NSEC_PER_SEC 1000000000ULL
-#define SLAVE_TX_TIMEOUT_NS 10000000ULL /* SPEC §6: 10 ms */
-#define SLAVE_PENDING 4
+#define NSEC_PER_SEC		1000000000ULL
+#define SLAVE_TX_TIMEOUT_NS	10000000ULL /* SPEC §6: 10 ms */
+#define SLAVE_PENDING		4
 #define SLAVE_ANNOUNCE_TIMEOUTS 3
 
 struct slave_sync {
@@ -31,8 +31,8 @@ struct slave_sync {
 
 struct slave_pending {
 	bool used;
-	uint16_t seq;	 /* our DELAY_REQ sequenceId */
-	uint32_t key;	 /* OPT_ID of its send */
+	uint16_t seq; /* our DELAY_REQ sequenceId */
+	uint32_t key; /* OPT_ID of its send */
 	uint64_t sent_ns;
 	bool have_t3;
 	bool timed_out;
@@ -95,7 +95,8 @@ static uint64_t slave_interval_ns(int8_t log2)
  * the mean and avoids back-to-back requests. */
 static void slave_schedule(struct slave *sl)
 {
-	uint64_t base = slave_interval_ns(sl->delay_req_known ? sl->log_delay_req : 0);
+	uint64_t base =
+		slave_interval_ns(sl->delay_req_known ? sl->log_delay_req : 0);
 	uint64_t next = base / 2 + slave_rand(sl) % (base + 1);
 
 	ev_timer_arm(sl->loop, sl->req_tfd, next ? next : 1, 0);
@@ -125,7 +126,7 @@ static void slave_complete(struct slave *sl, struct slave_pending *p,
 		.t1 = p->sync.t1,
 		.t2 = p->sync.t2,
 		.t3 = p->t3,
-		.t4 = { (time_t)resp->resp.ts.sec, (long)resp->resp.ts.nsec },
+		.t4 = {(time_t)resp->resp.ts.sec, (long)resp->resp.ts.nsec},
 		.sync_corr = p->sync.corr,
 		.resp_corr = resp->hdr.correction,
 	};
@@ -175,7 +176,7 @@ static void slave_send(struct slave *sl)
 	m.hdr.domain = sl->master_domain;
 	m.hdr.src = sl->self;
 	m.hdr.seq_id = sl->seq;
-	m.hdr.control = 1;	  /* Delay_Req, for 1588v1 hardware */
+	m.hdr.control = 1;	   /* Delay_Req, for 1588v1 hardware */
 	m.hdr.log_interval = 0x7f; /* 1588-2008 13.3.2.11 */
 	len = ptp_msg_build(&m, buf, sizeof(buf));
 	if (len < 0) {
@@ -243,9 +244,10 @@ static void slave_tx_tick(struct evloop *loop, int fd, uint32_t events,
 		    now - p->sent_ns >= SLAVE_TX_TIMEOUT_NS) {
 			p->timed_out = true;
 			sl->c->tx_timeouts++;
-			log_ratelimited(&sl->rl, LOG_WARNING,
-					"no TX timestamp for Delay_Req %u within 10 ms",
-					p->seq);
+			log_ratelimited(
+				&sl->rl, LOG_WARNING,
+				"no TX timestamp for Delay_Req %u within 10 ms",
+				p->seq);
 		}
 	}
 }
@@ -267,7 +269,8 @@ static void slave_watch_tick(struct evloop *loop, int fd, uint32_t events,
 		char id[PTP_PORT_ID_STRLEN];
 
 		ptp_port_id_str(&sl->master, id);
-		log_notice("master %s silent for 3 announce intervals; choosing again",
+		log_notice("master %s silent for 3 announce intervals; "
+			   "choosing again",
 			   id);
 		slave_forget(sl);
 	}
@@ -412,7 +415,8 @@ int slave_new(struct slave **slp, struct evloop *loop,
 	sl->self = *self;
 	sl->domain = domain;
 	sl->rl = (struct ratelimit)RATELIMIT_INIT(10 * NSEC_PER_SEC, 5);
-	if (getrandom(&sl->rng, sizeof(sl->rng), 0) != sizeof(sl->rng) || !sl->rng) {
+	if (getrandom(&sl->rng, sizeof(sl->rng), 0) != sizeof(sl->rng) ||
+	    !sl->rng) {
 		sl->rng = ev_now_ns() | 1;
 	}
 	sl->req_tfd = ev_timer_new(loop, slave_req_tick, sl);
@@ -423,7 +427,9 @@ int slave_new(struct slave **slp, struct evloop *loop,
 		sl->watch_tfd = ev_timer_new(loop, slave_watch_tick, sl);
 	}
 	if (sl->watch_tfd < 0) {
-		int r = sl->req_tfd < 0 ? sl->req_tfd : sl->tx_tfd < 0 ? sl->tx_tfd : sl->watch_tfd;
+		int r = sl->req_tfd < 0	 ? sl->req_tfd
+			: sl->tx_tfd < 0 ? sl->tx_tfd
+					 : sl->watch_tfd;
 
 		slave_free(sl);
 		return r;
