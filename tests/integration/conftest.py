@@ -1,0 +1,152 @@
+# SPDX-License-Identifier: MIT
+"""Fixtures for the daemon's integration tests (root, network namespaces,
+a real ptp4l grandmaster). See netns.py for the helpers themselves.
+
+Environment:
+  TBLK_BIN      the daemon (default build/tblk-ptp-sidecar in the repo)
+  TBLK_TCLIENT  the C test client (default tools/tclient next to TBLK_BIN)
+"""
+
+import os
+import shutil
+import subprocess
+import tempfile
+
+import pytest
+
+import netns
+
+REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
+
+_FIGURES = pytest.StashKey()
+
+
+def pytest_configure(config):
+    config.stash[_FIGURES] = []
+
+
+def pytest_collection_modifyitems(config, items):
+    if os.geteuid() == 0:
+        return
+    skip = pytest.mark.skip(reason="integration tests need root "
+                            "(network namespaces, ports 319/320)")
+    for item in items:
+        item.add_marker(skip)
+
+
+@pytest.hookimpl(tryfirst=True, hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    # Keep each phase's report on the item so fixtures can tell, at
+    # teardown, whether the test failed and the daemon's stderr matters.
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, "rep_" + rep.when, rep)
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    figs = config.stash.get(_FIGURES, [])
+    if not figs:
+        return
+    terminalreporter.section("figures observed")
+    for test, name, value in figs:
+        terminalreporter.write_line("%s: %s = %s" % (test, name, value))
+
+
+@pytest.fixture
+def figure(request):
+    """figure(name, value): report a measured figure in the summary."""
+    def record(name, value):
+        request.config.stash[_FIGURES].append(
+            (request.node.name, name, value))
+    return record
+
+
+@pytest.fixture(scope="session")
+def daemon_bin():
+    path = os.environ.get("TBLK_BIN",
+                          os.path.join(REPO, "build", "tblk-ptp-sidecar"))
+    path = os.path.abspath(path)
+    if not os.access(path, os.X_OK):
+        pytest.skip("daemon binary %s missing: run make" % path)
+    r = subprocess.run([path, "--version"], stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True, timeout=10)
+    if netns.not_built(r.stdout, r.returncode):
+        pytest.skip("daemon not built yet: %s exits 70 (%s)" %
+                    (path, r.stdout.strip()))
+    return path
+
+
+@pytest.fixture(scope="session")
+def tclient_bin(daemon_bin, tmp_path_factory):
+    path = os.environ.get("TBLK_TCLIENT", os.path.join(
+        os.path.dirname(daemon_bin), "tools", "tclient"))
+    if os.access(path, os.X_OK):
+        return path
+    # Not built by `make tools` (e.g. TBLK_BIN points elsewhere): it only
+    # needs json-c, so build a private copy.
+    out = str(tmp_path_factory.mktemp("tclient") / "tclient")
+    src = os.path.join(REPO, "tests", "tools", "tclient.c")
+    r = subprocess.run("cc -std=gnu11 -D_GNU_SOURCE -O2 -o %s %s "
+                       "$(pkg-config --cflags --libs json-c)" % (out, src),
+                       shell=True, stdout=subprocess.PIPE,
+                       stderr=subprocess.STDOUT, text=True)
+    if r.returncode != 0:
+        pytest.skip("tclient not built and cannot be built: " + r.stdout)
+    return out
+
+
+@pytest.fixture(scope="module")
+def tmpbase():
+    """A private directory for the module, traversable by nobody (the daemon
+    may run as nobody and must reach its socket and NOTIFY_SOCKET)."""
+    d = tempfile.mkdtemp(prefix="tblk-integ-")
+    os.chmod(d, 0o755)
+    yield d
+    shutil.rmtree(d, ignore_errors=True)
+
+
+@pytest.fixture
+def workdir(tmpbase, request):
+    d = tempfile.mkdtemp(prefix=request.node.name[:40].replace("/", "_")
+                         + "-", dir=tmpbase)
+    os.chmod(d, 0o755)
+    return d
+
+
+@pytest.fixture(scope="module")
+def netpair():
+    pair = netns.NetPair()
+    try:
+        pair.create()
+        yield pair
+    finally:
+        pair.destroy()
+
+
+@pytest.fixture(scope="module")
+def grandmaster(netpair, tmpbase):
+    gm = netns.grandmaster(netpair, tmpbase).start()
+    try:
+        if not gm.wait_log("assuming the grand master role", 20):
+            pytest.fail("ptp4l grandmaster did not take the GM role:\n" +
+                        gm.output()[-2000:])
+        yield gm
+    finally:
+        gm.stop()
+
+
+@pytest.fixture
+def notify(workdir):
+    listener = netns.NotifyListener(os.path.join(workdir, "notify.sock"))
+    yield listener
+    listener.close()
+
+
+@pytest.fixture
+def sidecar(request, daemon_bin, netpair, workdir):
+    """Factory: sidecar(*extra_args, ...) as Launcher.start. Every instance
+    is stopped at teardown; its stderr is printed when the test failed."""
+    launcher = netns.Launcher(daemon_bin, netpair, workdir)
+    yield launcher.start
+    rep = getattr(request.node, "rep_call", None)
+    launcher.finish(rep is not None and rep.failed)

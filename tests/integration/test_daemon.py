@@ -1,0 +1,312 @@
+# SPDX-License-Identifier: MIT
+"""The daemon against a real ptp4l grandmaster (software stamps, veth):
+frames (SPEC §4), clients (SPEC §5), exit codes (SPEC §2)."""
+
+import os
+import signal
+import socket
+import stat
+import subprocess
+import tempfile
+import time
+
+import pytest
+
+import netns
+from netns import (ANNOUNCE, FOLLOW_UP, GM_ADDR, SYNC, V1_CORE, parse_frame,
+                   ptp_packets)
+
+WINDOW_S = 5.0
+
+STATUS_COUNTERS = ["rx", "tx", "rxHw", "rxSw", "missingHw", "malformed",
+                   "truncated", "filtered", "kernelDrops", "txTimeouts",
+                   "clientDrops", "clientsRefused", "framesOut"]
+
+
+@pytest.fixture(scope="module")
+def window(request, daemon_bin, tclient_bin, netpair, grandmaster, tmpbase):
+    """One recording shared by the stream tests: the daemon runs while
+    tcpdump, socat, tclient and a Python client (subscribed to status)
+    watch the same WINDOW_S seconds."""
+    wd = tempfile.mkdtemp(prefix="window-", dir=tmpbase)
+    os.chmod(wd, 0o755)
+    launcher = netns.Launcher(daemon_bin, netpair, wd)
+    failed = True
+    try:
+        sc = launcher.start()
+        cap = netns.Tcpdump(netpair, netpair.sl, netpair.sl_if,
+                            os.path.join(wd, "sl.pcap"))
+        assert cap.wait_listening(), "tcpdump did not start"
+        reader = netns.FrameReader(sc.sock,
+                                   {"subscribe": ["rx", "tx", "status"]})
+        socat_out = open(os.path.join(wd, "socat.out"), "w")
+        socat = subprocess.Popen(["socat", "-u", "UNIX-CONNECT:" + sc.sock,
+                                  "-"], stdout=socat_out,
+                                 stderr=subprocess.DEVNULL)
+        tcl = subprocess.Popen([tclient_bin, "--seconds", str(WINDOW_S),
+                                sc.sock], stdout=subprocess.PIPE,
+                               stderr=subprocess.PIPE, text=True)
+        tcl_out, tcl_err = tcl.communicate(timeout=WINDOW_S + 10)
+        netns.kill_proc(socat)
+        socat_out.close()
+        lines = reader.close()
+        pcap = cap.stop()
+        with open(os.path.join(wd, "socat.out")) as f:
+            socat_lines = f.read().splitlines()
+        mode = stat.S_IMODE(os.stat(sc.sock).st_mode)
+        failed = False
+        yield {"sidecar": sc, "reader": lines, "socat": socat_lines,
+               "tclient": tcl_out.splitlines(), "tclient_err": tcl_err,
+               "tclient_rc": tcl.returncode, "pcap": pcap, "mode": mode}
+    finally:
+        launcher.finish(failed)
+
+
+def core_frames(lines):
+    return [parse_frame(line) for line in lines
+            if parse_frame(line).get("type") in ("rx", "tx")]
+
+
+def test_every_line_is_v1_json(window, figure):
+    n = 0
+    for _mono, wall, line in window["reader"]:
+        assert line.endswith("}") and " " not in line, line
+        f = parse_frame(line)
+        assert f["v"] == 1, line
+        if f["type"] == "status":
+            assert list(f)[:2] == ["v", "type"], line
+            continue
+        n += 1
+        assert list(f)[:6] == V1_CORE, line
+        assert f["type"] in ("rx", "tx"), line
+        assert isinstance(f["msgType"], int) and 0 <= f["msgType"] <= 15
+        assert isinstance(f["seqId"], int) and 0 <= f["seqId"] <= 65535
+        assert isinstance(f["unixNs"], str) and f["unixNs"].isdigit(), line
+        # Software stamps must say so (SPEC §1 "honest stamps").
+        assert f["mechanism"] == "so_timestamping_software", line
+        assert "phc" not in f, line
+        assert abs(int(f["unixNs"]) - wall) < 1000000000, \
+            "stamp %s vs clock %d" % (f["unixNs"], wall)
+        if "iface" in f:
+            assert f["iface"] == "veth-sl"
+        if "domain" in f:
+            assert f["domain"] == 0
+    for line in window["socat"]:
+        assert list(parse_frame(line))[:6] == V1_CORE, line
+    assert n > 0, "no rx/tx frame in %.0f s" % WINDOW_S
+    figure("frames in window (python client, rx/tx)", n)
+
+
+def test_every_sync_framed_once_in_order(window, figure):
+    frames = [f for f in core_frames([x[2] for x in window["reader"]])
+              if f["type"] == "rx" and f["msgType"] == SYNC]
+    wire = [m["seqId"] for m in ptp_packets(window["pcap"], GM_ADDR)
+            if m["msgType"] == SYNC]
+    got = [f["seqId"] for f in frames]
+    assert wire, "tcpdump saw no Sync from the grandmaster"
+    assert got, "no SYNC frame"
+    # Exactly one frame per Sync, in the order they arrived.
+    assert len(got) == len(set(got)), "duplicate SYNC frames: %s" % got
+    assert got == sorted(got), "SYNC frames out of order: %s" % got
+    # The capture and the client start and stop at slightly different
+    # moments: compare over the seqIds both windows cover.
+    lo, hi = max(min(got), min(wire)), min(max(got), max(wire))
+    in_wire = sorted(s for s in wire if lo <= s <= hi)
+    in_got = sorted(s for s in got if lo <= s <= hi)
+    assert in_got == in_wire, "missing %s extra %s" % (
+        sorted(set(in_wire) - set(in_got)), sorted(set(in_got) - set(in_wire)))
+    assert len(in_wire) >= 6 * (WINDOW_S - 1.5), \
+        "only %d Syncs in the overlap" % len(in_wire)
+    figure("SYNC on the wire / framed / overlap",
+           "%d / %d / %d" % (len(wire), len(got), len(in_wire)))
+
+
+def _check_against_wire(frames, wire, keys, figure, name):
+    by_seq = {m["seqId"]: m for m in wire}
+    matched = 0
+    for f in frames:
+        m = by_seq.get(f["seqId"])
+        if m is None:
+            continue
+        matched += 1
+        for k in keys:
+            assert k in f, "%s frame without %s: %s" % (name, k, f)
+            want = m[k]
+            if k.endswith("Ns") and k != "correctionNs":
+                want = str(want)
+            assert f[k] == want, "%s %s: frame %r, wire %r" % (
+                name, k, f[k], want)
+        if "correctionNs" in f:
+            assert f["correctionNs"] == round(m["correction"] / 65536)
+        if "domain" in f:
+            assert f["domain"] == m["domain"]
+    figure("%s frames matched to the capture" % name, matched)
+    return matched
+
+
+def test_follow_up_frames_match_capture(window, figure):
+    frames = [f for f in core_frames([x[2] for x in window["reader"]])
+              if f["msgType"] == FOLLOW_UP]
+    wire = [m for m in ptp_packets(window["pcap"], GM_ADDR)
+            if m["msgType"] == FOLLOW_UP]
+    assert _check_against_wire(frames, wire, ["src", "originNs"], figure,
+                               "FOLLOW_UP") >= 6 * (WINDOW_S - 1.5)
+
+
+def test_sync_frames_match_capture(window, figure):
+    frames = [f for f in core_frames([x[2] for x in window["reader"]])
+              if f["msgType"] == SYNC]
+    wire = [m for m in ptp_packets(window["pcap"], GM_ADDR)
+            if m["msgType"] == SYNC]
+    assert _check_against_wire(frames, wire, ["src"], figure, "SYNC")
+    by_seq = {m["seqId"]: m for m in wire}
+    for f in frames:
+        if f["seqId"] in by_seq and "twoStep" in f:
+            # flagField bit 1 of the first octet (0x0200): twoStepFlag
+            assert f["twoStep"] == bool(by_seq[f["seqId"]]["flags"] & 0x200)
+
+
+def test_announce_frames_match_capture(window, figure):
+    frames = [f for f in core_frames([x[2] for x in window["reader"]])
+              if f["msgType"] == ANNOUNCE]
+    wire = [m for m in ptp_packets(window["pcap"], GM_ADDR)
+            if m["msgType"] == ANNOUNCE]
+    assert _check_against_wire(frames, wire, ["src"], figure,
+                               "ANNOUNCE") >= WINDOW_S - 2
+
+
+def _align(a, b):
+    """The parts of two streams of the same daemon that overlap in time:
+    one client connected a little before the other."""
+    if not a or not b:
+        return [], []
+    if b[0] in a:
+        i = a.index(b[0])
+        a = a[i:]
+    elif a[0] in b:
+        b = b[b.index(a[0]):]
+    else:
+        return a, b
+    n = min(len(a), len(b))
+    return a[:n], b[:n]
+
+
+def test_two_clients_identical_streams(window, figure):
+    assert window["tclient_rc"] == 0, window["tclient_err"]
+    a, b = _align(window["socat"], window["tclient"])
+    assert a == b, "socat and tclient streams differ"
+    assert len(a) >= 8 * (WINDOW_S - 2), "only %d common lines" % len(a)
+    # The status subscriber's rx/tx lines are the same stream too.
+    py = [x[2] for x in window["reader"]
+          if parse_frame(x[2])["type"] in ("rx", "tx")]
+    c, d = _align(py, window["tclient"])
+    assert c == d
+    figure("socat / tclient / common lines", "%d / %d / %d" % (
+        len(window["socat"]), len(window["tclient"]), len(a)))
+    figure("tclient summary", window["tclient_err"].strip())
+
+
+def test_status_frames_have_sane_counters(window, figure):
+    st = [parse_frame(x[2]) for x in window["reader"]
+          if parse_frame(x[2])["type"] == "status"]
+    # One at once on subscribing, then every --status-interval (1 s).
+    assert len(st) >= WINDOW_S - 1, "only %d status frames" % len(st)
+    for s in st:
+        for k in ("iface", "ifindex", "link", "stamping", "clients",
+                  "uptimeS", "version", "counters"):
+            assert k in s, "status without %s: %s" % (k, s)
+        assert s["iface"] == "veth-sl"
+        assert s["link"] == "up"
+        assert s["stamping"] == "software"
+        assert s["clients"] >= 1
+        c = s["counters"]
+        for k in STATUS_COUNTERS:
+            assert isinstance(c.get(k), int), "counter %s: %s" % (k, c)
+        assert c["malformed"] == 0 and c["truncated"] == 0
+        assert c["rxHw"] == 0 and c["missingHw"] == 0
+    last = st[-1]["counters"]
+    assert last["rx"] > 0 and last["rxSw"] > 0 and last["framesOut"] > 0
+    rx = [s["counters"]["rx"] for s in st]
+    assert rx == sorted(rx), "rx counter went backwards: %s" % rx
+    figure("last status counters", last)
+
+
+def test_socket_default_mode(window):
+    assert window["mode"] == 0o660, oct(window["mode"])
+
+
+def test_sigterm_exits_0_and_removes_socket(sidecar, figure):
+    sc = sidecar()
+    figure("time to connectable socket (s)", round(sc.ready_s, 3))
+    t0 = time.monotonic()
+    rc = sc.stop(signal.SIGTERM)
+    figure("SIGTERM to exit (s)", round(time.monotonic() - t0, 3))
+    assert rc == 0, sc.stderr()
+    assert not os.path.lexists(sc.sock), "socket left behind"
+
+
+def test_second_instance_exits_69(sidecar, figure):
+    first = sidecar(name="first")
+    second = sidecar(sock=first.sock, wait=False, log_level=None,
+                     name="second")
+    rc = second.wait_exit(10)
+    err = second.stderr()
+    assert rc == 69, "second instance: exit %s\n%s" % (rc, err)
+    assert first.sock in err or "socket" in err.lower(), err
+    assert first.proc.poll() is None, "first instance died"
+    assert first.socket_ready(), "first instance's socket was taken over"
+    figure("second instance says", err.strip().splitlines()[-1])
+
+
+def test_hardware_on_veth_exits_69(sidecar, netpair, figure):
+    sc = sidecar(timestamping="hardware", wait=False, log_level=None)
+    rc = sc.wait_exit(10)
+    err = sc.stderr()
+    assert rc == 69, "exit %s\n%s" % (rc, err)
+    lines = [x for x in err.splitlines() if x.strip()]
+    naming = [x for x in lines if netpair.sl_if in x]
+    assert len(naming) == 1, "want one line naming %s:\n%s" % (
+        netpair.sl_if, err)
+    assert "hardware" in naming[0].lower(), naming[0]
+    assert not os.path.lexists(sc.sock), "refused daemon left a socket"
+    figure("hardware refusal", naming[0])
+
+
+def test_non_socket_path_is_never_removed(sidecar, workdir):
+    path = os.path.join(workdir, "not-a-socket")
+    with open(path, "w") as f:
+        f.write("keep me\n")
+    sc = sidecar(sock=path, wait=False, log_level=None)
+    rc = sc.wait_exit(10)
+    assert rc == 69, "exit %s\n%s" % (rc, sc.stderr())
+    with open(path) as f:
+        assert f.read() == "keep me\n"
+
+
+def test_stale_socket_is_replaced(sidecar, workdir):
+    path = os.path.join(workdir, "stale.sock")
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.bind(path)
+    s.close()  # the path stays, nobody listens: a dead instance's socket
+    sc = sidecar(sock=path)
+    assert sc.proc.poll() is None
+
+
+@pytest.mark.parametrize("case,args,want", [
+    ("no interface", ["--timestamping", "software"], 64),
+    ("bad option", ["-i", "veth-sl", "--no-such-option"], 64),
+    ("bad timestamping", ["-i", "veth-sl", "--timestamping", "sometimes"], 64),
+    ("no such interface", ["-i", "tblknosuch0", "--timestamping",
+                           "software"], 69),
+    ("unknown user", ["-i", "veth-sl", "--timestamping", "software",
+                      "--user", "tblk-no-such-user"], 67),
+])
+def test_refusals_exit_codes(daemon_bin, netpair, workdir, case, args, want):
+    argv = netpair.exec_argv(netpair.sl, [daemon_bin] + args + [
+        "--socket", os.path.join(workdir, "s.sock")])
+    r = subprocess.run(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                       text=True, timeout=10)
+    assert r.returncode == want, "%s: exit %s, want %d\n%s" % (
+        case, r.returncode, want, r.stderr)
+    assert r.stderr.strip(), "%s: refusal without a message" % case
+    assert not os.path.lexists(os.path.join(workdir, "s.sock"))
