@@ -155,7 +155,7 @@ torture: deps all tools asan
 DEPS := build-essential pkg-config libsystemd-dev libjson-c-dev libcap-dev \
 	libcmocka-dev linuxptp socat iproute2 ethtool tcpdump jq clang \
 	libclang-rt-14-dev valgrind python3-jsonschema python3-pytest systemd \
-	clang-format
+	clang-format strace
 
 deps:
 	@missing=$$(for p in $(DEPS); do \
