@@ -61,6 +61,9 @@ bool log_stderr_is_journal(void)
 }
 
 static void log_vmsg(int level, const char *fmt, va_list ap)
+	__attribute__((format(printf, 2, 0)));
+
+static void log_vmsg(int level, const char *fmt, va_list ap)
 {
 	char line[1024];
 	int n = 0;

@@ -44,6 +44,9 @@ struct client {
 	bool mid_frame;
 	bool epollout;
 	bool closing;
+	/* The client shut down its write side: no more requests, but it
+	 * still reads frames (socat with stdin at end of file does this). */
+	bool rd_shut;
 	const char *reason;
 	uint64_t closing_since;
 	uint64_t frames;
@@ -115,12 +118,12 @@ static void client_close(struct client *c, const char *reason)
 
 static void client_want_out(struct client *c, bool on)
 {
-	uint32_t ev = c->closing ? 0 : EPOLLIN;
+	uint32_t ev = c->closing || c->rd_shut ? 0 : EPOLLIN;
 
 	if (on) {
 		ev |= EPOLLOUT;
 	}
-	if (c->epollout != on || c->closing) {
+	if (c->epollout != on || c->closing || c->rd_shut) {
 		ev_mod(c->srv->loop, c->fd, ev);
 	}
 	c->epollout = on;
@@ -306,9 +309,10 @@ static bool client_handle_line(struct client *c, const char *line, size_t len)
 }
 
 /*
- * EOF ends the client even if it only shut down its write side: SPEC §5
- * does not promise a half-closed reader more frames, and a peer that
- * vanished is far more common than one that half-closes on purpose.
+ * EOF on read means the client shut down its write side: it sends no more
+ * requests, but a half-closed reader (socat with stdin at end of file, a
+ * script piping one request) still gets its frames. A client that closed
+ * altogether also raises EPOLLHUP, which closes it in client_event().
  * Returns false when the client was closed or is closing.
  */
 static bool client_read(struct client *c)
@@ -326,8 +330,11 @@ static bool client_read(struct client *c)
 		return false;
 	}
 	if (n == 0) {
-		client_close(c, "client closed the connection");
-		return false;
+		/* an unterminated request at EOF is discarded, not parsed */
+		c->line_len = 0;
+		c->rd_shut = true;
+		client_want_out(c, c->epollout);
+		return true;
 	}
 	c->line_len += (size_t)n;
 	while ((nl = memchr(c->line + start, '\n', c->line_len - start))) {
@@ -361,11 +368,14 @@ static void client_event(struct evloop *loop, int fd, uint32_t events,
 	if ((events & EPOLLOUT) && !client_flush(c)) {
 		return;
 	}
-	if ((events & EPOLLIN) && !c->closing && !client_read(c)) {
+	if ((events & EPOLLIN) && !c->closing && !c->rd_shut &&
+	    !client_read(c)) {
 		return;
 	}
 	if (events & (EPOLLERR | EPOLLHUP)) {
-		client_close(c, events & EPOLLERR ? "socket error" : "hung up");
+		client_close(c, events & EPOLLERR
+					? "socket error"
+					: "client closed the connection");
 	}
 }
 

@@ -400,6 +400,29 @@ static void test_two_clients_same_frames(void **state)
 	server_close(srv);
 }
 
+/* A client that shuts down its write side (socat with stdin at EOF) keeps
+ * receiving frames; only a full close ends it. */
+static void test_half_closed_reader_keeps_streaming(void **state)
+{
+	struct fx *f = *state;
+	struct server *srv = open_ok(f);
+	int a = client_new(f);
+
+	client_say(f, a, "{\"subscribe\":[\"rx\"]}\n");
+	assert_int_equal(shutdown(a, SHUT_WR), 0);
+	step(f->loop, 2000);
+	assert_int_equal(server_clients(srv), 1);
+	server_broadcast(srv, SUB_RX, RX_FRAME, strlen(RX_FRAME));
+	server_broadcast(srv, SUB_TX, TX_FRAME, strlen(TX_FRAME));
+	/* the request before the shutdown still took effect: rx only */
+	expect_stream(a, RX_FRAME);
+	close(a);
+	step(f->loop, 2000);
+	assert_int_equal(server_clients(srv), 0);
+	assert_int_equal(f->counters.client_drops, 0);
+	server_close(srv);
+}
+
 static void test_subscribe_replaces_set(void **state)
 {
 	struct fx *f = *state;
@@ -700,6 +723,9 @@ int main(void)
 			test_close_unlinks_own_inode_only, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_two_clients_same_frames,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(
+			test_half_closed_reader_keeps_streaming, setup,
+			teardown),
 		cmocka_unit_test_setup_teardown(test_subscribe_replaces_set,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(
