@@ -46,10 +46,8 @@
 /* ---- building control buffers ---------------------------------------- */
 
 struct cbuf {
-	union {
-		struct cmsghdr align; /* msg_control must be cmsghdr aligned */
-		unsigned char b[1024];
-	} u;
+	/* msg_control must be aligned for struct cmsghdr */
+	_Alignas(struct cmsghdr) unsigned char b[1024];
 	size_t len;
 };
 
@@ -63,11 +61,11 @@ static void cbuf_add_len(struct cbuf *c, int level, int type, const void *data,
 	h.cmsg_len = cmsg_len;
 	h.cmsg_level = level;
 	h.cmsg_type = type;
-	assert_true(c->len + CMSG_SPACE(n) <= sizeof(c->u.b));
-	memset(c->u.b + c->len, 0, CMSG_SPACE(n));
-	memcpy(c->u.b + c->len, &h, sizeof(h));
+	assert_true(c->len + CMSG_SPACE(n) <= sizeof(c->b));
+	memset(c->b + c->len, 0, CMSG_SPACE(n));
+	memcpy(c->b + c->len, &h, sizeof(h));
 	if (n > 0) {
-		memcpy(c->u.b + c->len + CMSG_LEN(0), data, n);
+		memcpy(c->b + c->len + CMSG_LEN(0), data, n);
 	}
 	c->len += CMSG_SPACE(n);
 }
@@ -94,7 +92,7 @@ static void seed_write(const char *name, const struct cbuf *c, int flags)
 	f = fopen(path, "wb");
 	assert_non_null(f);
 	assert_int_equal(fwrite(fl, 1, sizeof(fl), f), sizeof(fl));
-	assert_int_equal(fwrite(c->u.b, 1, c->len, f), c->len);
+	assert_int_equal(fwrite(c->b, 1, c->len, f), c->len);
 	assert_int_equal(fclose(f), 0);
 }
 
@@ -108,7 +106,7 @@ static int parse(struct cbuf *c, int flags, struct ts_cmsg *out,
 	struct msghdr m;
 
 	memset(&m, 0, sizeof(m));
-	m.msg_control = c->u.b;
+	m.msg_control = c->b;
 	m.msg_controllen = c->len;
 	m.msg_flags = flags;
 	memset(out, 0xa5, sizeof(*out));
@@ -337,7 +335,7 @@ static void test_raw_bytes(void **state)
 	struct ts_cmsg o;
 
 	(void)state;
-	memcpy(c.u.b, raw_rx, sizeof(raw_rx));
+	memcpy(c.b, raw_rx, sizeof(raw_rx));
 	assert_int_equal(parse(&c, 0, &o, "raw_rx"), 0);
 	assert_int_equal(o.flags, TS_CMSG_SW | TS_CMSG_HW | TS_CMSG_PKTINFO);
 	assert_sw(&o);
@@ -346,7 +344,7 @@ static void test_raw_bytes(void **state)
 	assert_int_equal(ntohl(o.dst.s_addr), 0xe0000181);
 
 	c.len = sizeof(raw_txerr);
-	memcpy(c.u.b, raw_txerr, sizeof(raw_txerr));
+	memcpy(c.b, raw_txerr, sizeof(raw_txerr));
 	assert_int_equal(parse(&c, 0, &o, "raw_txerr"), 0);
 	assert_int_equal(o.flags, TS_CMSG_SW | TS_CMSG_TS_NEW | TS_CMSG_EXTERR);
 	assert_sw(&o);
@@ -356,7 +354,7 @@ static void test_raw_bytes(void **state)
 	assert_int_equal(o.ee.ee_data, 7);
 
 	/* Broken: the IP_RECVERR without its offender (len 32). */
-	c.u.b[sizeof(raw_txerr) - 48] = 0x20;
+	c.b[sizeof(raw_txerr) - 48] = 0x20;
 	c.len -= 16;
 	assert_int_equal(parse(&c, 0, &o, NULL), 0);
 	assert_int_equal(o.flags, TS_CMSG_SW | TS_CMSG_TS_NEW);
@@ -745,7 +743,7 @@ static void test_no_control(void **state)
 	assert_int_equal(o.flags, 0);
 	/* shorter than a cmsghdr */
 	c.len = sizeof(struct cmsghdr) - 1;
-	memset(c.u.b, 0xff, c.len);
+	memset(c.b, 0xff, c.len);
 	assert_int_equal(parse(&c, 0, &o, NULL), 0);
 	assert_int_equal(o.flags, 0);
 	assert_int_equal(o.bad, 0);
@@ -808,7 +806,7 @@ static void test_errqueue_tstamp(void **state)
 		memset(&m, 0, sizeof(m));
 		m.msg_iov = &iov[k];
 		m.msg_iovlen = 1;
-		m.msg_control = c.u.b;
+		m.msg_control = c.b;
 		m.msg_controllen = c.len;
 		m.msg_flags = MSG_ERRQUEUE;
 		assert_int_equal(ts_cmsg_parse(&m, &o), 0);
@@ -929,10 +927,7 @@ static int lo_socket(struct sockaddr_in *addr)
 static void real_rx(int opt, unsigned int want_new)
 {
 	int flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
-	union {
-		struct cmsghdr align;
-		unsigned char b[512];
-	} ctl;
+	_Alignas(struct cmsghdr) unsigned char ctl[512];
 	unsigned char buf[64];
 	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
 	struct sockaddr_in addr;
@@ -971,8 +966,8 @@ static void real_rx(int opt, unsigned int want_new)
 		memset(&m, 0, sizeof(m));
 		m.msg_iov = &iov;
 		m.msg_iovlen = 1;
-		m.msg_control = ctl.b;
-		m.msg_controllen = sizeof(ctl.b);
+		m.msg_control = ctl;
+		m.msg_controllen = sizeof(ctl);
 		n = recvmsg(rx, &m, 0);
 		clock_gettime(CLOCK_REALTIME, &now);
 		assert_int_equal(n, 3);
@@ -1008,10 +1003,7 @@ static void test_real_tx_errqueue(void **state)
 {
 	int flags = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
 		    SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
-	union {
-		struct cmsghdr align;
-		unsigned char b[512];
-	} ctl;
+	_Alignas(struct cmsghdr) unsigned char ctl[512];
 	unsigned char buf[64];
 	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
 	struct sockaddr_in addr;
@@ -1045,8 +1037,8 @@ static void test_real_tx_errqueue(void **state)
 	memset(&m, 0, sizeof(m));
 	m.msg_iov = &iov;
 	m.msg_iovlen = 1;
-	m.msg_control = ctl.b;
-	m.msg_controllen = sizeof(ctl.b);
+	m.msg_control = ctl;
+	m.msg_controllen = sizeof(ctl);
 	n = recvmsg(tx, &m, MSG_ERRQUEUE);
 	clock_gettime(CLOCK_REALTIME, &now);
 	close(rx);
