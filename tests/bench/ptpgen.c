@@ -372,5 +372,9 @@ int main(int argc, char **argv)
 	r = ptpgen_run(&g, &stopset);
 	ptpgen_report(&g);
 	close(g.fd);
+	/* A pending SIGINT now ends us by that signal: a shell waiting on us
+	 * in the foreground only acts on Ctrl-C (its trap, its own exit) when
+	 * the child died of SIGINT, not when it exited. */
+	sigprocmask(SIG_UNBLOCK, &stopset, NULL);
 	return r < 0 ? 71 : 0;
 }
