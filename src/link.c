@@ -55,32 +55,41 @@ static bool link_name_is(const struct nlmsghdr *nh, const char *ifname)
 int link_parse(const void *buf, size_t len, const char *ifname,
 	       struct link_event *ev)
 {
-	const struct nlmsghdr *nh = buf;
-	int left = (int)len;
 	int found = 0;
+	size_t off = 0;
 
-	if (len > (size_t)__INT_MAX__) {
-		return -EBADMSG;
-	}
-	for (; NLMSG_OK(nh, left); nh = NLMSG_NEXT(nh, left)) {
+	/* An explicit walk rather than NLMSG_OK/NLMSG_NEXT: their int length
+	 * arithmetic mixes signedness, and an unsigned length would wrap. */
+	while (len - off >= sizeof(struct nlmsghdr)) {
+		const struct nlmsghdr *nh =
+			(const struct nlmsghdr *)((const char *)buf + off);
 		const struct ifinfomsg *ifi;
 
+		if (nh->nlmsg_len < sizeof(*nh) || nh->nlmsg_len > len - off) {
+			break;
+		}
+		off += NLMSG_ALIGN(nh->nlmsg_len);
 		if (nh->nlmsg_type != RTM_NEWLINK &&
 		    nh->nlmsg_type != RTM_DELLINK) {
+			if (off > len) {
+				break;
+			}
 			continue;
 		}
 		if (nh->nlmsg_len < NLMSG_LENGTH(sizeof(*ifi))) {
 			return -EBADMSG;
 		}
 		ifi = NLMSG_DATA(nh);
-		if (!link_name_is(nh, ifname)) {
-			continue;
+		if (link_name_is(nh, ifname)) {
+			ev->ifindex = ifi->ifi_index;
+			ev->deleted = nh->nlmsg_type == RTM_DELLINK;
+			ev->up = !ev->deleted && (ifi->ifi_flags & IFF_UP) &&
+				 (ifi->ifi_flags & IFF_RUNNING);
+			found = 1;
 		}
-		ev->ifindex = ifi->ifi_index;
-		ev->deleted = nh->nlmsg_type == RTM_DELLINK;
-		ev->up = !ev->deleted && (ifi->ifi_flags & IFF_UP) &&
-			 (ifi->ifi_flags & IFF_RUNNING);
-		found = 1;
+		if (off > len) {
+			break;
+		}
 	}
 	return found;
 }
