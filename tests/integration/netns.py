@@ -510,3 +510,179 @@ def ptp_packets(pcap, src=None):
             m["ip"] = s
             out.append(m)
     return out
+
+
+# --- hwtest helpers: the fake NIC, frame picking, sidecar identity ----------
+# Added for test_hardware.py, test_active.py and test_link.py; nothing above
+# depends on them.
+
+def fakenic_so(daemon_bin, tmpdir):
+    """Path of fakenic.so: next to the daemon (make B=... tools), in
+    $TBLK_BUILD or build/, else a private build of tests/shim/fakenic.c;
+    None when there is no shim source either."""
+    repo = os.path.abspath(os.path.join(os.path.dirname(__file__), "..",
+                                        ".."))
+    cands = [os.path.join(os.path.dirname(daemon_bin), "fakenic.so")]
+    if os.environ.get("TBLK_BUILD"):
+        cands.append(os.path.join(os.environ["TBLK_BUILD"], "fakenic.so"))
+    cands.append(os.path.join(repo, "build", "fakenic.so"))
+    src = os.path.join(repo, "tests", "shim", "fakenic.c")
+    for c in cands:
+        if os.path.exists(c) and (not os.path.exists(src) or
+                                  os.path.getmtime(c) >=
+                                  os.path.getmtime(src)):
+            return c
+    if not os.path.exists(src):
+        return None
+    out = os.path.join(tmpdir, "fakenic.so")
+    r = sh(["cc", "-std=gnu11", "-D_GNU_SOURCE", "-fPIC", "-shared", "-O2",
+            "-o", out, src, "-ldl"], check=False, timeout=60)
+    return out if r.returncode == 0 else None
+
+
+class FakeNic:
+    """One daemon's view of tests/shim/fakenic.so: its environment, its
+    FAKENIC_LOG ("get" / "set tx=N rx=N" lines) and its reset file."""
+
+    def __init__(self, so, iface, tmpdir, **env):
+        self.so = so
+        self.log = os.path.join(tmpdir, "fakenic.log")
+        self.reset_file = os.path.join(tmpdir, "fakenic.reset")
+        self.vars = {"FAKENIC_IFACE": iface, "FAKENIC_LOG": self.log,
+                     "FAKENIC_RESET_FILE": self.reset_file}
+        self.vars.update({k: str(v) for k, v in env.items()})
+
+    def launch_kw(self):
+        """Keyword arguments for Launcher.start: the variables in the
+        environment, LD_PRELOAD only for the daemon (not for `ip`)."""
+        return {"env": dict(self.vars),
+                "prefix": ("env", "LD_PRELOAD=" + self.so)}
+
+    def log_lines(self):
+        try:
+            with open(self.log) as f:
+                return f.read().splitlines()
+        except FileNotFoundError:
+            return []
+
+    def sets(self):
+        return [x for x in self.log_lines() if x.startswith("set")]
+
+    def reset(self):
+        """A NIC reset: the shim drops its config at the next call."""
+        with open(self.reset_file, "w"):
+            pass
+
+    def reset_done(self):
+        return not os.path.exists(self.reset_file)
+
+
+def frames(lines, typ=None, msg_type=None):
+    """Parsed frames of FrameReader lines as (arrival wall ns, frame)."""
+    out = []
+    for _mono, wall, raw in lines:
+        f = parse_frame(raw)
+        if typ is not None and f.get("type") != typ:
+            continue
+        if msg_type is not None and f.get("msgType") != msg_type:
+            continue
+        out.append((wall, f))
+    return out
+
+
+def mac_of(pair, ns, ifname):
+    r = sh(["ip", "-n", ns, "-j", "link", "show", "dev", ifname])
+    return json.loads(r.stdout)[0]["address"]
+
+
+def port_id_of_mac(mac, port):
+    """The sidecar's portIdentity: clockIdentity = MAC as EUI-64."""
+    b = mac.lower().split(":")
+    return "%s.fffe.%s-%d" % ("".join(b[:3]), "".join(b[3:]), port)
+
+
+def pmc_get(pair, uds, what, ns=None):
+    """`pmc GET what` over a ptp4l UDS as {field: text}."""
+    r = sh(pair.exec_argv(ns or pair.sl, ["pmc", "-u", "-b", "0", "-s", uds,
+                                          "GET " + what]), check=False)
+    return dict(re.findall(r"^\s+(\w+)\s+(\S+)\s*$", r.stdout, re.M))
+
+
+# --- torture helpers: /proc figures, status probe, ptpstorm -----------------
+# Added for test_torture_*.py; nothing above depends on them.
+
+def proc_status_of(pid):
+    """/proc/PID/status as {field: text}."""
+    out = {}
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            k, _, v = line.partition(":")
+            out[k] = v.strip()
+    return out
+
+
+def mem_kib(pid):
+    """(VmRSS, VmHWM) of a process in KiB."""
+    st = proc_status_of(pid)
+    return int(st["VmRSS"].split()[0]), int(st["VmHWM"].split()[0])
+
+
+def fd_count(pid):
+    return len(os.listdir("/proc/%d/fd" % pid))
+
+
+def status_probe(path, timeout=3):
+    """Connect, subscribe to status, return the first status frame (a dict;
+    it is sent at once on subscription) and disconnect."""
+    with socket.socket(socket.AF_UNIX, socket.SOCK_STREAM) as s:
+        s.settimeout(timeout)
+        s.connect(path)
+        s.sendall(b'{"subscribe":["status"]}\n')
+        buf = b""
+        while True:
+            chunk = s.recv(65536)
+            if not chunk:
+                raise ConnectionError("daemon closed the status probe")
+            buf += chunk
+            for line in buf.split(b"\n")[:-1]:
+                f = json.loads(line)
+                if f.get("type") == "status":
+                    return f
+
+
+def storm_bin(daemon_bin, tmpdir):
+    """tools/ptpstorm next to the daemon (make tools / make asan), else a
+    private build (it needs only ptp_msg.c and json-c); None if neither."""
+    p = os.path.join(os.path.dirname(daemon_bin), "tools", "ptpstorm")
+    if os.access(p, os.X_OK):
+        return p
+    repo = os.path.abspath(os.path.join(os.path.dirname(__file__), "..",
+                                        ".."))
+    out = os.path.join(tmpdir, "ptpstorm")
+    r = subprocess.run("cc -std=gnu11 -D_GNU_SOURCE -O2 -I%s/include -o %s "
+                       "%s/tests/tools/ptpstorm.c %s/src/ptp_msg.c "
+                       "$(pkg-config --cflags --libs json-c)" %
+                       (repo, out, repo, repo), shell=True,
+                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    return out if r.returncode == 0 else None
+
+
+class Storm:
+    """tests/tools/ptpstorm in the grandmaster namespace; result() is its
+    JSON report (what it sent, per kind)."""
+
+    def __init__(self, pair, binary, *args):
+        self.proc = subprocess.Popen(
+            pair.exec_argv(pair.gm, [binary, "-i", pair.gm_if] +
+                           [str(a) for a in args]),
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+    def result(self, timeout=120):
+        out, err = self.proc.communicate(timeout=timeout)
+        if self.proc.returncode != 0:
+            raise RuntimeError("ptpstorm exit %s: %s" %
+                               (self.proc.returncode, err))
+        return json.loads(out.strip().splitlines()[-1])
+
+    def stop(self):
+        kill_proc(self.proc)

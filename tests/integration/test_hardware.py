@@ -1,0 +1,404 @@
+# SPDX-License-Identifier: MIT
+"""The hardware path end to end (SPEC §2-4, §9) on a machine without a PHC:
+the unchanged daemon binary runs with tests/shim/fakenic.so preloaded, which
+makes the slave veth look like a NIC with /dev/ptp0 and fills ts[2] with
+the software stamp + FAKENIC_HW_OFFSET_NS, against a real ptp4l
+grandmaster. The offset is 1000 s, so a hardware stamp can never pass for
+a software one: hardware frames must be ~1000 s ahead of CLOCK_REALTIME at
+arrival, software ones within a second of it."""
+
+import json
+import os
+import signal
+import subprocess
+import time
+
+import pytest
+
+import netns
+from netns import ANNOUNCE, FOLLOW_UP, SYNC
+
+OFFSET_NS = 1000 * 10**9
+WINDOW_S = 3.0
+HW = "so_timestamping"
+SW = "so_timestamping_software"
+# linux/net_tstamp.h values the shim logs
+FILTER_NONE, FILTER_ALL, FILTER_V2_L4_EVENT = 0, 1, 6
+TX_OFF, TX_ON = 0, 1
+EVENT_TYPES = (0, 1, 2, 3)
+
+
+@pytest.fixture(scope="module")
+def shim(daemon_bin, tmpbase):
+    so = netns.fakenic_so(daemon_bin, tmpbase)
+    if so is None:
+        pytest.skip("tests/shim/fakenic.c missing or does not build")
+    return so
+
+
+@pytest.fixture
+def nic(shim, netpair, workdir):
+    """Factory: a FakeNic for the slave veth with extra FAKENIC_* vars."""
+    def make(**env):
+        return netns.FakeNic(shim, netpair.sl_if, workdir,
+                             FAKENIC_HW_OFFSET_NS=OFFSET_NS, **env)
+    return make
+
+
+def lag_ns(wall, f):
+    """Stamp minus arrival at the client, both CLOCK_REALTIME ns."""
+    return int(f["unixNs"]) - wall
+
+
+def is_hw_lag(lag):
+    # The stamp precedes arrival by the daemon's latency (well under 1 s).
+    return OFFSET_NS - 10**9 < lag <= OFFSET_NS + 10**7
+
+
+def is_sw_lag(lag):
+    return -10**9 < lag <= 10**7
+
+
+def statuses(lines):
+    return [f for _w, f in netns.frames(lines, "status")]
+
+
+def record(sc, seconds, subscribe=("rx", "tx", "status")):
+    reader = netns.FrameReader(sc.sock, {"subscribe": list(subscribe)})
+    time.sleep(seconds)
+    return reader.close()
+
+
+@pytest.fixture(scope="module")
+def hwrun(request, daemon_bin, shim, netpair, grandmaster, tmpbase):
+    """`--timestamping hardware` on a fake NIC whose filter is NONE: the
+    daemon must set it (once) and frame NIC stamps for WINDOW_S."""
+    wd = os.path.join(tmpbase, "hwrun")
+    os.mkdir(wd, 0o755)
+    launcher = netns.Launcher(daemon_bin, netpair, wd)
+    fake = netns.FakeNic(shim, netpair.sl_if, wd,
+                         FAKENIC_HW_OFFSET_NS=OFFSET_NS,
+                         FAKENIC_FILTER=FILTER_NONE)
+    failed = True
+    try:
+        sc = launcher.start("--status-interval", "1",
+                            timestamping="hardware", **fake.launch_kw())
+        lines = record(sc, WINDOW_S)
+        rc = sc.stop()
+        failed = False
+        yield {"lines": lines, "nic": fake, "rc": rc, "err": sc.stderr()}
+    finally:
+        launcher.finish(failed)
+
+
+def test_event_frames_carry_nic_stamps(hwrun, figure):
+    syncs = netns.frames(hwrun["lines"], "rx", SYNC)
+    assert len(syncs) >= 8 * WINDOW_S - 4, "only %d SYNC frames" % len(syncs)
+    lags = []
+    for wall, f in syncs:
+        assert f["mechanism"] == HW, f
+        assert f.get("phc") == 0, f
+        lag = lag_ns(wall, f)
+        assert is_hw_lag(lag), "SYNC %d stamp %d ns from arrival: %s" % (
+            f["seqId"], lag, f)
+        lags.append(OFFSET_NS - lag)
+    lags.sort()
+    figure("SYNC frames (hardware) / arrival minus (stamp - offset) p50 us",
+           "%d / %.1f" % (len(syncs), lags[len(lags) // 2] / 1e3))
+    assert hwrun["rc"] == 0
+
+
+def test_every_label_is_honest(hwrun, figure):
+    """Promise 1, whatever the shim stamps: a frame labelled hardware has
+    the hardware value and names the PHC; one labelled software has the
+    kernel's and no phc."""
+    n = {HW: 0, SW: 0}
+    for wall, f in netns.frames(hwrun["lines"]):
+        if f["type"] not in ("rx", "tx"):
+            continue
+        lag = lag_ns(wall, f)
+        n[f["mechanism"]] += 1
+        if f["mechanism"] == HW:
+            assert is_hw_lag(lag) and f.get("phc") == 0, f
+        else:
+            assert f["mechanism"] == SW, f
+            assert is_sw_lag(lag) and "phc" not in f, f
+            assert f["msgType"] not in EVENT_TYPES, \
+                "event message framed with a software stamp: %s" % f
+    figure("hardware / software labelled frames", "%d / %d" % (n[HW], n[SW]))
+
+
+def test_general_messages_software_labelled(hwrun, figure):
+    """Under rx filter ptpv2-l4-event a NIC stamps event messages only:
+    FOLLOW_UP and ANNOUNCE (port 320) carry the kernel's software stamp."""
+    gen = [x for t in (FOLLOW_UP, ANNOUNCE)
+           for x in netns.frames(hwrun["lines"], "rx", t)]
+    assert len(gen) >= 8 * WINDOW_S - 4
+    hw = [f for _w, f in gen if f["mechanism"] == HW]
+    figure("general frames hardware-labelled / all", "%d / %d" % (
+        len(hw), len(gen)))
+    if hw:
+        # test_every_label_is_honest proved these labels match the values:
+        # the shim filled ts[2] where no NIC with this filter would.
+        pytest.xfail("fakenic.so stamps port-320 messages in hardware "
+                     "under rx filter ptpv2-l4-event (a real NIC would not); "
+                     "the daemon labels them honestly as hardware")
+    for wall, f in gen:
+        assert f["mechanism"] == SW and is_sw_lag(lag_ns(wall, f)), f
+
+
+def test_missing_filter_set_exactly_once(hwrun, figure):
+    sets = hwrun["nic"].sets()
+    assert sets == ["set tx=%d rx=%d" % (TX_ON, FILTER_V2_L4_EVENT)], \
+        hwrun["nic"].log_lines()
+    st = statuses(hwrun["lines"])
+    assert len(st) >= WINDOW_S
+    for s in st:
+        assert s["stamping"] == "hardware", s
+        assert s["phc"] == 0, s
+        assert s["hwtsFilter"] == "ptpv2-l4-event", s
+    c = st[-1]["counters"]
+    assert c["rxHw"] > 0 and c["missingHw"] == 0, c
+    figure("fakenic log", "; ".join(hwrun["nic"].log_lines()))
+    figure("last counters", json.dumps(c))
+
+
+def test_missing_hw_stamps_dropped_and_counted(sidecar, nic, grandmaster,
+                                               figure):
+    """Every 5th stamp the shim delivers has no ts[2] (odd, so SYNC and
+    FOLLOW_UP take turns): those SYNCs produce no frame and are counted as
+    missingHw, one for one."""
+    fake = nic(FAKENIC_FILTER=FILTER_NONE, FAKENIC_DROP_HW_EVERY=5)
+    sc = sidecar("--status-interval", "1", timestamping="hardware",
+                 **fake.launch_kw())
+    lines = record(sc, 5.0)
+    items = []  # ("s", seq) for SYNC frames, ("st", counters) for status
+    for wall, f in netns.frames(lines):
+        if f["type"] == "status":
+            items.append(("st", f["counters"]))
+        elif f["type"] == "rx" and f["msgType"] == SYNC:
+            assert f["mechanism"] == HW and is_hw_lag(lag_ns(wall, f)), f
+            items.append(("s", f["seqId"]))
+        elif f["type"] == "rx" and f["msgType"] in (FOLLOW_UP, ANNOUNCE):
+            # no hardware stamp: the best it has, labelled
+            if f["mechanism"] == SW:
+                assert is_sw_lag(lag_ns(wall, f)), f
+    # Between two status frames, the SYNCs missing from the stream are
+    # what missingHw grew by - up to a gap straddling either status frame
+    # (dropped just before or just after it): exact when neither does.
+    st = [i for i, (k, _v) in enumerate(items) if k == "st"]
+
+    def sync_seqs(lo, hi):
+        return [v for k, v in items[lo:hi] if k == "s"]
+
+    def straddle(i):
+        before, after = sync_seqs(0, i), sync_seqs(i + 1, len(items))
+        return after[0] - before[-1] - 1 if before and after else None
+
+    usable = [i for i in st if straddle(i) is not None]
+    assert len(usable) >= 2, "too few status frames: %s" % items
+    ia, ib = usable[0], usable[-1]
+    seqs = sync_seqs(ia + 1, ib)
+    inside = (seqs[-1] - seqs[0] + 1) - len(seqs)
+    lo, hi = inside, inside + straddle(ia) + straddle(ib)
+    counted = items[ib][1]["missingHw"] - items[ia][1]["missingHw"]
+    figure("SYNCs missing from the stream (+straddling) / missingHw delta "
+           "/ SYNCs framed", "%d (+%d) / %d / %d" % (
+               inside, hi - lo, counted, len(seqs)))
+    assert items[ib][1]["kernelDrops"] == 0, items[ib]
+    assert inside > 0, "the shim dropped no SYNC stamp: %s" % seqs
+    assert lo <= counted <= hi, items
+    clean = [i for i in usable if straddle(i) == 0]
+    if len(clean) >= 2:
+        ca, cb = clean[0], clean[-1]
+        seqs = sync_seqs(ca + 1, cb)
+        assert items[cb][1]["missingHw"] - items[ca][1]["missingHw"] == \
+            (seqs[-1] - seqs[0] + 1) - len(seqs), items
+    assert sc.proc.poll() is None
+
+
+@pytest.mark.parametrize("tx,want_sets", [
+    (TX_ON, []),
+    # TX stamping off: only tx_type is written, the broad filter is kept
+    (TX_OFF, ["set tx=%d rx=%d" % (TX_ON, FILTER_ALL)]),
+], ids=["tx-on", "tx-off"])
+def test_broader_filter_left_alone(sidecar, nic, grandmaster, figure, tx,
+                                   want_sets):
+    fake = nic(FAKENIC_FILTER=FILTER_ALL, FAKENIC_TX=tx)
+    sc = sidecar("--status-interval", "1", timestamping="hardware",
+                 **fake.launch_kw())
+    lines = record(sc, 1.5)
+    assert fake.sets() == want_sets, fake.log_lines()
+    assert "get" in fake.log_lines()
+    st = statuses(lines)
+    assert st and all(s["hwtsFilter"] == "all" and
+                      s["stamping"] == "hardware" for s in st), st
+    syncs = netns.frames(lines, "rx", SYNC)
+    assert syncs and all(f["mechanism"] == HW for _w, f in syncs)
+    figure("fakenic log (filter all, tx %d)" % tx,
+           "; ".join(fake.log_lines()))
+
+
+def test_hwts_config_check_refuses_and_never_writes(sidecar, nic, netpair,
+                                                    figure):
+    fake = nic(FAKENIC_FILTER=FILTER_NONE)
+    sc = sidecar("--hwts-config", "check", timestamping="hardware",
+                 wait=False, log_level=None, **fake.launch_kw())
+    rc = sc.wait_exit(10)
+    err = sc.stderr()
+    assert rc == 69, "exit %s\n%s" % (rc, err)
+    lines = [x for x in err.splitlines() if x.strip()]
+    assert len(lines) == 1, err
+    assert netpair.sl_if in lines[0] and "none" in lines[0] and \
+        "check" in lines[0], lines[0]
+    assert fake.sets() == [], fake.log_lines()
+    assert "get" in fake.log_lines()
+    assert not os.path.lexists(sc.sock)
+    figure("--hwts-config check refusal", lines[0])
+
+
+def test_hwts_config_check_runs_when_already_armed(sidecar, nic,
+                                                   grandmaster):
+    fake = nic(FAKENIC_FILTER=FILTER_V2_L4_EVENT, FAKENIC_TX=TX_ON)
+    sc = sidecar("--hwts-config", "check", timestamping="hardware",
+                 **fake.launch_kw())
+    lines = record(sc, 1.0)
+    assert fake.sets() == []
+    syncs = netns.frames(lines, "rx", SYNC)
+    assert syncs and all(f["mechanism"] == HW for _w, f in syncs)
+
+
+def test_auto_on_fake_nic_is_hardware(sidecar, nic, notify, grandmaster,
+                                      figure):
+    fake = nic(FAKENIC_FILTER=FILTER_NONE)
+    sc = sidecar("--status-interval", "1", timestamping="auto",
+                 notify=notify, **fake.launch_kw())
+    lines = record(sc, 1.5)
+    st = statuses(lines)
+    assert st and all(s["stamping"] == "hardware" and s["phc"] == 0
+                      for s in st), st
+    syncs = netns.frames(lines, "rx", SYNC)
+    assert syncs and all(f["mechanism"] == HW and f["phc"] == 0
+                         for _w, f in syncs)
+    status = [m[2] for m in notify.messages("STATUS=")]
+    assert status and "hardware stamps" in status[-1], status
+    figure("auto on fakenic STATUS=", status[-1])
+
+
+def test_auto_on_plain_veth_is_software(sidecar, notify, grandmaster,
+                                        figure):
+    sc = sidecar("--status-interval", "1", timestamping="auto",
+                 notify=notify)
+    lines = record(sc, 1.5)
+    st = statuses(lines)
+    assert st and all(s["stamping"] == "software" and s["phc"] is None
+                      for s in st), st
+    fr = [f for _w, f in netns.frames(lines, "rx")]
+    assert fr and all(f["mechanism"] == SW and "phc" not in f for f in fr)
+    status = [m[2] for m in notify.messages("STATUS=")]
+    assert status and "software stamps" in status[-1], status
+    assert "auto mode runs on software stamps" in sc.stderr()
+    figure("auto on veth STATUS=", status[-1])
+
+
+def test_nic_reset_rearmed_on_sighup(sidecar, nic, grandmaster, figure):
+    """A NIC reset clears the config: SYNCs lose their hardware stamp (no
+    frames, missingHw grows); SIGHUP re-probes and re-arms (a second
+    "set"), and hardware frames resume. No SYNC is ever framed with a
+    software stamp."""
+    fake = nic(FAKENIC_FILTER=FILTER_NONE)
+    sc = sidecar("--status-interval", "1", timestamping="hardware",
+                 **fake.launch_kw())
+    reader = netns.FrameReader(sc.sock, {"subscribe": ["rx", "status"]})
+    time.sleep(1.0)
+    assert len(fake.sets()) == 1
+    fake.reset()
+    assert netns.wait_for(fake.reset_done, 3), "the shim never reset"
+    t_reset = time.time_ns()
+    time.sleep(1.5)  # SYNCs without hardware stamps meanwhile
+    t_hup = time.time_ns()
+    sc.proc.send_signal(signal.SIGHUP)
+    assert netns.wait_for(lambda: len(fake.sets()) == 2, 3), \
+        fake.log_lines()
+    time.sleep(1.5)
+    lines = reader.close()
+    syncs = netns.frames(lines, "rx", SYNC)
+    for wall, f in syncs:
+        assert f["mechanism"] == HW and is_hw_lag(lag_ns(wall, f)), f
+    gap = [f for w, f in syncs if t_reset + 2 * 10**8 < w < t_hup]
+    after = [f for w, f in syncs if w > t_hup + 2 * 10**8]
+    assert not gap, "SYNC framed while the NIC stamped nothing: %s" % gap
+    assert len(after) >= 8, "hardware frames did not resume: %d" % len(after)
+    st = statuses(lines)
+    miss = st[-1]["counters"]["missingHw"]
+    assert miss >= 8, st[-1]
+    assert st[-1]["hwtsFilter"] == "ptpv2-l4-event"
+    assert fake.sets()[1] == "set tx=%d rx=%d" % (TX_ON, FILTER_V2_L4_EVENT)
+    assert "SIGHUP" in sc.stderr()
+    figure("missingHw during reset / SYNC frames after SIGHUP",
+           "%d / %d" % (miss, len(after)))
+
+
+def check_argv(netpair, daemon_bin, *args):
+    return netpair.exec_argv(netpair.sl, [daemon_bin, "--check", "-i",
+                                          netpair.sl_if] + list(args))
+
+
+def run_check(netpair, daemon_bin, fake, *args):
+    env = dict(os.environ)
+    argv = check_argv(netpair, daemon_bin, *args)
+    if fake is not None:
+        env.update(fake.vars)
+        argv = argv[:4] + ["env", "LD_PRELOAD=" + fake.so] + argv[4:]
+    return subprocess.run(argv, env=env, stdout=subprocess.PIPE,
+                          stderr=subprocess.PIPE, text=True, timeout=10)
+
+
+def test_check_json_through_the_shim(daemon_bin, netpair, nic, figure):
+    fake = nic(FAKENIC_FILTER=FILTER_NONE)
+    r = run_check(netpair, daemon_bin, fake, "--json")
+    assert r.returncode == 0, r.stdout + r.stderr
+    j = json.loads(r.stdout)
+    assert j["driver"] == "fakenic"
+    assert j["phcIndex"] == 0 and j["phcDevice"] == "/dev/ptp0", j
+    caps = j["capabilities"]
+    assert caps["hardwareReceive"] and caps["hardwareTransmit"] and \
+        caps["hardwareRawClock"], caps
+    assert j["usable"] is True and j["stamping"] == "hardware", j
+    assert j["hwConfig"]["rxFilter"] == "none", j
+    assert j["wouldSet"]["rxFilter"] == "ptpv2-l4-event", j
+    assert "ptpv2-l4-event" in j["rxFilters"], j
+    # --check reads; it never writes the config
+    assert fake.sets() == [], fake.log_lines()
+    figure("--check --json reason", j["reason"])
+
+
+def test_check_text_through_the_shim(daemon_bin, netpair, nic):
+    fake = nic(FAKENIC_FILTER=FILTER_ALL, FAKENIC_TX=TX_ON)
+    r = run_check(netpair, daemon_bin, fake)
+    assert r.returncode == 0, r.stdout + r.stderr
+    out = r.stdout
+    for want in ("fakenic", "/dev/ptp0", "hardware-receive",
+                 "hardware-raw-clock"):
+        assert want in out, "%r missing from --check:\n%s" % (want, out)
+    assert fake.sets() == []
+
+
+def test_check_check_mode_unusable_exits_69(daemon_bin, netpair, nic):
+    fake = nic(FAKENIC_FILTER=FILTER_NONE)
+    r = run_check(netpair, daemon_bin, fake, "--json", "--hwts-config",
+                  "check")
+    assert r.returncode == 69, r.stdout + r.stderr
+    j = json.loads(r.stdout)
+    assert j["usable"] is False and "check" in j["reason"], j
+    assert fake.sets() == []
+
+
+def test_hardware_on_plain_veth_names_what_is_missing(sidecar, netpair):
+    """test_daemon.py covers exit 69 and the one line; this adds that the
+    line says which part of the NIC path is missing."""
+    sc = sidecar(timestamping="hardware", wait=False, log_level=None)
+    assert sc.wait_exit(10) == 69
+    line = [x for x in sc.stderr().splitlines() if x.strip()][-1]
+    assert netpair.sl_if in line and \
+        "no hardware receive timestamping" in line, line
