@@ -23,14 +23,47 @@ SL_NS=${TAG}sl
 DIR=
 GM_PID=
 SC_PID=
+SHOW_PID=
 
 say() {
 	printf '== %s\n' "$*"
 }
 
+summary() {
+	[ -n "$DIR" ] && [ -f "$DIR/frames" ] || return 0
+	say "summary: $(wc -l <"$DIR/frames") frames"
+	# msgType per SPEC §4, counted per type and direction.
+	awk '
+	BEGIN {
+		n[0] = "SYNC"; n[1] = "DELAY_REQ"; n[2] = "PDELAY_REQ"
+		n[3] = "PDELAY_RESP"; n[8] = "FOLLOW_UP"; n[9] = "DELAY_RESP"
+		n[10] = "PDELAY_RESP_FOLLOW_UP"; n[11] = "ANNOUNCE"
+		n[12] = "SIGNALING"; n[13] = "MANAGEMENT"
+	}
+	match($0, /"type":"[a-z]+"/) {
+		t = substr($0, RSTART + 8, RLENGTH - 9)
+		m = "?"
+		if (match($0, /"msgType":[0-9]+/)) {
+			m = substr($0, RSTART + 10, RLENGTH - 10) + 0
+			m = (m in n) ? n[m] : "msgType " m
+		}
+		c[t " " m]++
+	}
+	END {
+		for (k in c) {
+			printf "   %-28s %d\n", k, c[k]
+		}
+	}' "$DIR/frames" | sort
+}
+
 cleanup() {
 	trap - INT TERM EXIT
+	# Remove everything even if one step fails.
+	set +e
 	[ -n "$SC_PID" ] && kill "$SC_PID" 2>/dev/null && wait "$SC_PID" 2>/dev/null
+	# The daemon is gone, so socat sees EOF and the display drains.
+	[ -n "$SHOW_PID" ] && wait "$SHOW_PID" 2>/dev/null
+	summary
 	[ -n "$GM_PID" ] && kill "$GM_PID" 2>/dev/null && wait "$GM_PID" 2>/dev/null
 	for ns in "$GM_NS" "$SL_NS"; do
 		ip netns del "$ns" 2>/dev/null || true
@@ -125,35 +158,15 @@ until grep -q "assuming the grand master role" "$DIR/ptp4l.log"; do
 done
 
 say "frames from socat - UNIX-CONNECT:$SOCK for $SECONDS_TO_SHOW s:"
-# tee keeps a copy for the summary; jq only makes it easier to read.
+# tee keeps a copy for the summary; jq only makes it easier to read. In
+# the background so that a signal reaches our trap at once (sh runs traps
+# only after a foreground job ends).
 if command -v jq >/dev/null; then
-	timeout "$SECONDS_TO_SHOW" socat -u "UNIX-CONNECT:$SOCK" - |
-		tee "$DIR/frames" | jq -c . || true
+	PRETTY="jq -c ."
 else
-	timeout "$SECONDS_TO_SHOW" socat -u "UNIX-CONNECT:$SOCK" - |
-		tee "$DIR/frames" || true
+	PRETTY="cat"
 fi
-
-say "summary: $(wc -l <"$DIR/frames") frames in $SECONDS_TO_SHOW s"
-# msgType per SPEC §4, counted per type and direction.
-awk '
-BEGIN {
-	n[0] = "SYNC"; n[1] = "DELAY_REQ"; n[2] = "PDELAY_REQ"
-	n[3] = "PDELAY_RESP"; n[8] = "FOLLOW_UP"; n[9] = "DELAY_RESP"
-	n[10] = "PDELAY_RESP_FOLLOW_UP"; n[11] = "ANNOUNCE"
-	n[12] = "SIGNALING"; n[13] = "MANAGEMENT"
-}
-match($0, /"type":"[a-z]+"/) {
-	t = substr($0, RSTART + 8, RLENGTH - 9)
-	m = "?"
-	if (match($0, /"msgType":[0-9]+/)) {
-		m = substr($0, RSTART + 10, RLENGTH - 10) + 0
-		m = (m in n) ? n[m] : "msgType " m
-	}
-	c[t " " m]++
-}
-END {
-	for (k in c) {
-		printf "   %-28s %d\n", k, c[k]
-	}
-}' "$DIR/frames" | sort
+(timeout "$SECONDS_TO_SHOW" socat -u "UNIX-CONNECT:$SOCK" - |
+	tee "$DIR/frames" | $PRETTY) &
+SHOW_PID=$!
+wait "$SHOW_PID" || true

@@ -3,7 +3,8 @@
 a real ptp4l grandmaster). See netns.py for the helpers themselves.
 
 Environment:
-  TBLK_BIN      the daemon (default build/tblk-ptp-sidecar in the repo)
+  TBLK_BIN      the daemon (default $TBLK_BUILD/tblk-ptp-sidecar, where
+                TBLK_BUILD is the make B= directory, default build/)
   TBLK_TCLIENT  the C test client (default tools/tclient next to TBLK_BIN)
 """
 
@@ -63,8 +64,9 @@ def figure(request):
 
 @pytest.fixture(scope="session")
 def daemon_bin():
+    build = os.environ.get("TBLK_BUILD", os.path.join(REPO, "build"))
     path = os.environ.get("TBLK_BIN",
-                          os.path.join(REPO, "build", "tblk-ptp-sidecar"))
+                          os.path.join(build, "tblk-ptp-sidecar"))
     path = os.path.abspath(path)
     if not os.access(path, os.X_OK):
         pytest.skip("daemon binary %s missing: run make" % path)

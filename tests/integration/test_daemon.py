@@ -2,6 +2,7 @@
 """The daemon against a real ptp4l grandmaster (software stamps, veth):
 frames (SPEC §4), clients (SPEC §5), exit codes (SPEC §2)."""
 
+import json
 import os
 import signal
 import socket
@@ -31,24 +32,27 @@ def window(request, daemon_bin, tclient_bin, netpair, grandmaster, tmpbase):
     wd = tempfile.mkdtemp(prefix="window-", dir=tmpbase)
     os.chmod(wd, 0o755)
     launcher = netns.Launcher(daemon_bin, netpair, wd)
+    procs = []
     failed = True
     try:
         sc = launcher.start()
         cap = netns.Tcpdump(netpair, netpair.sl, netpair.sl_if,
                             os.path.join(wd, "sl.pcap"))
+        procs.append(cap.proc)
         assert cap.wait_listening(), "tcpdump did not start"
         reader = netns.FrameReader(sc.sock,
                                    {"subscribe": ["rx", "tx", "status"]})
-        socat_out = open(os.path.join(wd, "socat.out"), "w")
-        socat = subprocess.Popen(["socat", "-u", "UNIX-CONNECT:" + sc.sock,
-                                  "-"], stdout=socat_out,
-                                 stderr=subprocess.DEVNULL)
-        tcl = subprocess.Popen([tclient_bin, "--seconds", str(WINDOW_S),
-                                sc.sock], stdout=subprocess.PIPE,
-                               stderr=subprocess.PIPE, text=True)
-        tcl_out, tcl_err = tcl.communicate(timeout=WINDOW_S + 10)
-        netns.kill_proc(socat)
-        socat_out.close()
+        with open(os.path.join(wd, "socat.out"), "w") as out:
+            socat = subprocess.Popen(["socat", "-u",
+                                      "UNIX-CONNECT:" + sc.sock, "-"],
+                                     stdout=out, stderr=subprocess.DEVNULL)
+            procs.append(socat)
+            tcl = subprocess.Popen([tclient_bin, "--seconds", str(WINDOW_S),
+                                    sc.sock], stdout=subprocess.PIPE,
+                                   stderr=subprocess.PIPE, text=True)
+            procs.append(tcl)
+            tcl_out, tcl_err = tcl.communicate(timeout=WINDOW_S + 10)
+            netns.kill_proc(socat)
         lines = reader.close()
         pcap = cap.stop()
         with open(os.path.join(wd, "socat.out")) as f:
@@ -59,6 +63,8 @@ def window(request, daemon_bin, tclient_bin, netpair, grandmaster, tmpbase):
                "tclient": tcl_out.splitlines(), "tclient_err": tcl_err,
                "tclient_rc": tcl.returncode, "pcap": pcap, "mode": mode}
     finally:
+        for p in procs:
+            netns.kill_proc(p)
         launcher.finish(failed)
 
 
@@ -228,19 +234,21 @@ def test_status_frames_have_sane_counters(window, figure):
     assert last["rx"] > 0 and last["rxSw"] > 0 and last["framesOut"] > 0
     rx = [s["counters"]["rx"] for s in st]
     assert rx == sorted(rx), "rx counter went backwards: %s" % rx
-    figure("last status counters", last)
+    figure("last status counters", json.dumps(last))
 
 
 def test_socket_default_mode(window):
     assert window["mode"] == 0o660, oct(window["mode"])
 
 
-def test_sigterm_exits_0_and_removes_socket(sidecar, figure):
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT],
+                         ids=["SIGTERM", "SIGINT"])
+def test_stop_signal_exits_0_and_removes_socket(sidecar, figure, sig):
     sc = sidecar()
     figure("time to connectable socket (s)", round(sc.ready_s, 3))
     t0 = time.monotonic()
-    rc = sc.stop(signal.SIGTERM)
-    figure("SIGTERM to exit (s)", round(time.monotonic() - t0, 3))
+    rc = sc.stop(sig)
+    figure("%s to exit (s)" % sig.name, round(time.monotonic() - t0, 3))
     assert rc == 0, sc.stderr()
     assert not os.path.lexists(sc.sock), "socket left behind"
 
