@@ -1,0 +1,377 @@
+// SPDX-License-Identifier: MIT
+/*
+ * --check, see check.h. The JSON object (--json) has these keys:
+ *   interface      string  the interface asked about
+ *   ifindex        int
+ *   driver         string  ETHTOOL_GDRVINFO driver, null when unavailable
+ *   soTimestamping string  ETHTOOL_GET_TS_INFO so_timestamping, "0x1a"
+ *   tsInfoError    string  why ETHTOOL_GET_TS_INFO failed, else null
+ *   capabilities   object  hardwareTransmit, softwareTransmit,
+ *                          hardwareReceive, softwareReceive,
+ *                          softwareSystemClock, hardwareRawClock: bools
+ *   phcIndex       int     -1: none
+ *   phcDevice      string  "/dev/ptpN", null when there is no PHC
+ *   txTypes        array   of names offered ("off", "on", ...)
+ *   rxFilters      array   of names offered ("none", "ptpv2-l4-event", ...)
+ *   hwConfig       object  {"txType","rxFilter","flags"} from SIOCGHWTSTAMP,
+ *                          null when it could not be read
+ *   hwConfigError  string  why not ("not supported by the driver",
+ *                          "needs CAP_NET_ADMIN", ...), else null
+ *   mode           string  the requested --timestamping
+ *   hwtsConfig     string  the requested --hwts-config
+ *   usable         bool    the mode can run
+ *   stamping       string  "hardware" or "software" when usable, else null
+ *   wouldSet       object  {"txType","rxFilter"} the daemon would write
+ *                          under --hwts-config ensure, else null
+ *   reason         string  one line: why usable or not
+ */
+#include "check.h"
+
+#include <errno.h>
+#include <json-c/json.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/capability.h>
+#include <sys/socket.h>
+#include <sysexits.h>
+#include <unistd.h>
+
+#include "config.h"
+#include "hwts.h"
+#include "nic.h"
+
+struct check_report {
+	const char *ifname;
+	unsigned int ifindex;
+	char driver[64];
+	int driver_err;
+	const char *mode;
+	const char *hwts_config;
+	struct hwts_probe probe;
+	struct hwts_decision d;
+};
+
+static const struct {
+	uint32_t bit;
+	const char *text; /* ethtool -T wording */
+	const char *json;
+} check_caps[] = {
+	{SOF_TIMESTAMPING_TX_HARDWARE, "hardware-transmit", "hardwareTransmit"},
+	{SOF_TIMESTAMPING_TX_SOFTWARE, "software-transmit", "softwareTransmit"},
+	{SOF_TIMESTAMPING_RX_HARDWARE, "hardware-receive", "hardwareReceive"},
+	{SOF_TIMESTAMPING_RX_SOFTWARE, "software-receive", "softwareReceive"},
+	{SOF_TIMESTAMPING_SOFTWARE, "software-system-clock",
+	 "softwareSystemClock"},
+	{SOF_TIMESTAMPING_RAW_HARDWARE, "hardware-raw-clock",
+	 "hardwareRawClock"},
+};
+
+#define CHECK_COUNT(a) (sizeof(a) / sizeof((a)[0]))
+
+static const char *check_errstr(int err)
+{
+	switch (err) {
+	case -EOPNOTSUPP:
+		return "not supported by the driver";
+	case -EPERM:
+		return "needs CAP_NET_ADMIN";
+	default:
+		return strerror(-err);
+	}
+}
+
+/* SIOCSHWTSTAMP needs CAP_NET_ADMIN (net/core/dev_ioctl.c): say so now
+ * rather than promise a write the daemon could not make. */
+static bool check_have_net_admin(void)
+{
+	cap_flag_value_t v = CAP_CLEAR;
+	cap_t caps = cap_get_proc();
+
+	if (!caps) {
+		return false;
+	}
+	if (cap_get_flag(caps, CAP_NET_ADMIN, CAP_EFFECTIVE, &v) < 0) {
+		v = CAP_CLEAR;
+	}
+	cap_free(caps);
+	return v == CAP_SET;
+}
+
+static void check_names(FILE *out, uint32_t mask, bool rx)
+{
+	bool any = false;
+	int i;
+
+	for (i = 0; i < 32; i++) {
+		if (!(mask & (1u << i))) {
+			continue;
+		}
+		fprintf(out, "%s%s", any ? " " : "",
+			rx ? hwts_rx_filter_name(i) : hwts_tx_type_name(i));
+		any = true;
+	}
+	fprintf(out, "%s\n", any ? "" : "none");
+}
+
+static void check_print_text(const struct check_report *c, FILE *out)
+{
+	const struct hwts_probe *p = &c->probe;
+	const struct nic_ts_info *info = &p->info;
+	size_t i;
+
+	fprintf(out, "Interface:        %s (ifindex %u)\n", c->ifname,
+		c->ifindex);
+	fprintf(out, "Driver:           %s\n",
+		c->driver_err ? check_errstr(c->driver_err) : c->driver);
+	if (p->info_err) {
+		fprintf(out,
+			"Capabilities:     unavailable "
+			"(ETHTOOL_GET_TS_INFO: %s)\n",
+			check_errstr(p->info_err));
+	} else {
+		fprintf(out,
+			"Capabilities:     so_timestamping=0x%x "
+			"(ETHTOOL_GET_TS_INFO)\n",
+			info->so_timestamping);
+		for (i = 0; i < CHECK_COUNT(check_caps); i++) {
+			fprintf(out, "  %-22s %s\n", check_caps[i].text,
+				info->so_timestamping & check_caps[i].bit
+					? "yes"
+					: "no");
+		}
+		if (info->phc_index >= 0) {
+			fprintf(out, "PTP hardware clock: %d (/dev/ptp%d)\n",
+				info->phc_index, info->phc_index);
+		} else {
+			fprintf(out, "PTP hardware clock: none\n");
+		}
+		fprintf(out, "TX types:         ");
+		check_names(out, info->tx_types, false);
+		fprintf(out, "RX filters:       ");
+		check_names(out, info->rx_filters, true);
+	}
+	if (p->get_err) {
+		fprintf(out, "Hardware config:  unavailable (%s)\n",
+			check_errstr(p->get_err));
+	} else {
+		fprintf(out,
+			"Hardware config:  tx %s, rx filter %s, flags 0x%x\n",
+			hwts_tx_type_name(p->cur.tx_type),
+			hwts_rx_filter_name(p->cur.rx_filter), p->cur.flags);
+	}
+	fprintf(out, "Mode:             --timestamping %s --hwts-config %s\n",
+		c->mode, c->hwts_config);
+	fprintf(out, "Verdict:          %s: %s\n",
+		!c->d.usable	? "cannot run"
+		: c->d.hardware ? "can run with hardware stamps"
+				: "can run with software stamps",
+		c->d.reason);
+	if (c->d.usable && c->d.write) {
+		fprintf(out,
+			"                  the daemon would set tx %s, rx "
+			"filter "
+			"%s (--check writes nothing)\n",
+			hwts_tx_type_name(c->d.want.tx_type),
+			hwts_rx_filter_name(c->d.want.rx_filter));
+	}
+}
+
+static json_object *check_str_or_null(const char *s)
+{
+	return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *check_name_array(uint32_t mask, bool rx)
+{
+	json_object *a = json_object_new_array();
+	int i;
+
+	for (i = 0; i < 32; i++) {
+		if (mask & (1u << i)) {
+			json_object_array_add(
+				a, json_object_new_string(
+					   rx ? hwts_rx_filter_name(i)
+					      : hwts_tx_type_name(i)));
+		}
+	}
+	return a;
+}
+
+static int check_print_json(const struct check_report *c, FILE *out)
+{
+	const struct hwts_probe *p = &c->probe;
+	const struct nic_ts_info *info = &p->info;
+	json_object *o = json_object_new_object();
+	json_object *caps = json_object_new_object();
+	json_object *cfg = NULL, *would = NULL;
+	char hex[16], dev[32];
+	size_t i;
+
+	snprintf(hex, sizeof(hex), "0x%x", info->so_timestamping);
+	snprintf(dev, sizeof(dev), "/dev/ptp%d", info->phc_index);
+	for (i = 0; i < CHECK_COUNT(check_caps); i++) {
+		json_object_object_add(
+			caps, check_caps[i].json,
+			json_object_new_boolean(info->so_timestamping &
+						check_caps[i].bit));
+	}
+	if (!p->get_err) {
+		cfg = json_object_new_object();
+		json_object_object_add(cfg, "txType",
+				       json_object_new_string(hwts_tx_type_name(
+					       p->cur.tx_type)));
+		json_object_object_add(
+			cfg, "rxFilter",
+			json_object_new_string(
+				hwts_rx_filter_name(p->cur.rx_filter)));
+		json_object_object_add(cfg, "flags",
+				       json_object_new_int(p->cur.flags));
+	}
+	if (c->d.usable && c->d.write) {
+		would = json_object_new_object();
+		json_object_object_add(would, "txType",
+				       json_object_new_string(hwts_tx_type_name(
+					       c->d.want.tx_type)));
+		json_object_object_add(
+			would, "rxFilter",
+			json_object_new_string(
+				hwts_rx_filter_name(c->d.want.rx_filter)));
+	}
+	json_object_object_add(o, "interface",
+			       json_object_new_string(c->ifname));
+	json_object_object_add(o, "ifindex", json_object_new_int64(c->ifindex));
+	json_object_object_add(
+		o, "driver",
+		check_str_or_null(c->driver_err ? NULL : c->driver));
+	json_object_object_add(o, "soTimestamping",
+			       json_object_new_string(hex));
+	json_object_object_add(
+		o, "tsInfoError",
+		check_str_or_null(p->info_err ? check_errstr(p->info_err)
+					      : NULL));
+	json_object_object_add(o, "capabilities", caps);
+	json_object_object_add(o, "phcIndex",
+			       json_object_new_int(info->phc_index));
+	json_object_object_add(
+		o, "phcDevice",
+		check_str_or_null(info->phc_index >= 0 ? dev : NULL));
+	json_object_object_add(o, "txTypes",
+			       check_name_array(info->tx_types, false));
+	json_object_object_add(o, "rxFilters",
+			       check_name_array(info->rx_filters, true));
+	json_object_object_add(o, "hwConfig", cfg);
+	json_object_object_add(
+		o, "hwConfigError",
+		check_str_or_null(p->get_err ? check_errstr(p->get_err)
+					     : NULL));
+	json_object_object_add(o, "mode", json_object_new_string(c->mode));
+	json_object_object_add(o, "hwtsConfig",
+			       json_object_new_string(c->hwts_config));
+	json_object_object_add(o, "usable",
+			       json_object_new_boolean(c->d.usable));
+	json_object_object_add(o, "stamping",
+			       check_str_or_null(!c->d.usable	 ? NULL
+						 : c->d.hardware ? "hardware"
+								 : "software"));
+	json_object_object_add(o, "wouldSet", would);
+	json_object_object_add(o, "reason",
+			       json_object_new_string(c->d.reason));
+	fprintf(out, "%s\n",
+		json_object_to_json_string_ext(
+			o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
+	json_object_put(o);
+	return 0;
+}
+
+static int check_parse_mode(const char *mode, enum ts_mode *ts)
+{
+	if (!strcmp(mode, "hardware")) {
+		*ts = TS_HARDWARE;
+	} else if (!strcmp(mode, "auto")) {
+		*ts = TS_AUTO;
+	} else if (!strcmp(mode, "software")) {
+		*ts = TS_SOFTWARE;
+	} else {
+		return -EINVAL;
+	}
+	return 0;
+}
+
+int check_run(const char *ifname, const char *mode, const char *hwts_config,
+	      bool json, FILE *out)
+{
+	struct check_report c = {
+		.ifname = ifname,
+		.mode = mode,
+		.hwts_config = hwts_config,
+	};
+	struct hwts_probe *p = &c.probe;
+	enum ts_mode ts;
+	int fd, r;
+
+	if (!ifname || !mode || !hwts_config ||
+	    check_parse_mode(mode, &ts) < 0 ||
+	    (strcmp(hwts_config, "ensure") && strcmp(hwts_config, "check"))) {
+		fprintf(stderr, "tblk-ptp-sidecar: --check needs an interface, "
+				"--timestamping hardware|auto|software and "
+				"--hwts-config ensure|check\n");
+		return EX_USAGE;
+	}
+	c.ifindex = if_nametoindex(ifname);
+	if (c.ifindex == 0) {
+		if (errno == ENODEV || errno == ENXIO ||
+		    strlen(ifname) >= IFNAMSIZ) {
+			fprintf(stderr,
+				"tblk-ptp-sidecar: %s: no such interface\n",
+				ifname);
+			return EX_UNAVAILABLE;
+		}
+		fprintf(stderr, "tblk-ptp-sidecar: %s: if_nametoindex: %s\n",
+			ifname, strerror(errno));
+		return EX_OSERR;
+	}
+	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		fprintf(stderr, "tblk-ptp-sidecar: socket: %s\n",
+			strerror(errno));
+		return EX_OSERR;
+	}
+	p->ifname = ifname;
+	p->may_write = !strcmp(hwts_config, "ensure");
+	c.driver_err = nic_driver(fd, ifname, c.driver, sizeof(c.driver));
+	p->info_err = nic_ts_info(fd, ifname, &p->info);
+	if (p->info_err) {
+		/* Leave no stale capability in the report. */
+		memset(&p->info, 0, sizeof(p->info));
+		p->info.phc_index = -1;
+	}
+	p->get_err = nic_hwtstamp_get(fd, ifname, &p->cur);
+	close(fd);
+	if (p->info_err == -ENODEV || p->get_err == -ENODEV) {
+		/* Gone between if_nametoindex() and the ioctls. */
+		fprintf(stderr, "tblk-ptp-sidecar: %s: no such interface\n",
+			ifname);
+		return EX_UNAVAILABLE;
+	}
+	if (p->info_err && p->info_err != -EOPNOTSUPP) {
+		fprintf(stderr,
+			"tblk-ptp-sidecar: %s: ETHTOOL_GET_TS_INFO: %s\n",
+			ifname, strerror(-p->info_err));
+		return EX_OSERR;
+	}
+	r = hwts_decide(ts, p, &c.d);
+	if (r == 0 && c.d.write && !check_have_net_admin()) {
+		/* Predict the daemon's SIOCSHWTSTAMP; --check never makes it. */
+		p->set_err = -EPERM;
+		r = hwts_decide(ts, p, &c.d);
+	}
+	if (json) {
+		check_print_json(&c, out);
+	} else {
+		check_print_text(&c, out);
+	}
+	if (fflush(out) != 0) {
+		return EX_OSERR;
+	}
+	return r == 0 ? EX_OK : EX_UNAVAILABLE;
+}
