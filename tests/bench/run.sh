@@ -120,13 +120,13 @@ proc_cpu_ticks_ns() {
 		return
 	}
 	s=${s##*) }
-	awk -v hz="$HZ" '{ printf "%d\n", ($12 + $13) * 1e9 / hz }' <<<"$s"
+	awk -v hz="$HZ" '{ printf "%.0f\n", ($12 + $13) * 1e9 / hz }' <<<"$s"
 }
 
 # Run time of all threads of process $1 in ns (schedstat: ns, not ticks).
 proc_cpu_ns() {
 	cat /proc/"$1"/task/*/schedstat 2>/dev/null |
-		awk '{ s += $1 } END { printf "%d\n", s }'
+		awk '{ s += $1 } END { printf "%.0f\n", s }'
 }
 
 proc_hwm_kib() {
@@ -155,11 +155,11 @@ veth_drops() {
 }
 
 # Waits until process $1 stops using CPU (it has drained its backlog):
-# less than 1 ms of run time in 100 ms, at most 5 s.
+# less than 1 ms of run time in 100 ms, at most 10 s.
 wait_idle() {
 	local prev cur i
 	prev=$(proc_cpu_ns "$1")
-	for ((i = 0; i < 50; i++)); do
+	for ((i = 0; i < 100; i++)); do
 		sleep 0.1
 		cur=$(proc_cpu_ns "$1")
 		[ $((cur - prev)) -lt 1000000 ] && return 0
@@ -270,7 +270,8 @@ run_case() {
 			 statusCounters: $cnt, packets: $pk,
 			 cpuNs: $cpu, cpuNsPerPacket: (if $pk > 0 then $cpu / $pk | floor else null end),
 			 cpuTicksNs: $tick, cpuTicksNsPerPacket: (if $pk > 0 then $tick / $pk | floor else null end),
-			 vmHwmKiB: $hwm, exit: $rc, clientReady: $c.statusReady}
+			 vmHwmKiB: $hwm, exit: $rc, clientReady: $c.statusReady,
+			 clientCpuNsPerFrame: (if ($c.frames // 0) > 0 then $c.cpuNs / $c.frames | floor else null end)}
 			else null end)}
 		| .ratio = (if .sidecar and .baseline.latencyNs and .sidecar.latencyNs
 			and .baseline.latencyNs.p50 > 0 and .baseline.cpuNsPerPacket > 0 then
@@ -356,6 +357,8 @@ if [ "$LONG" = 1 ] && [ $have_sidecar = 1 ]; then
 	run_long
 fi
 
+compgen -G "$work/case-*.json" >/dev/null || die "no case ran (BENCH_RATES empty?)"
+
 # The summary. "Lossless up to" is the highest rate such that it and every
 # lower rate lost nothing (a lucky lossless run above a lossy one does not
 # count); flat out counts at the rate it achieved.
@@ -398,23 +401,23 @@ jq -r '
 	 (.baseline.loss | s), (.baseline.latencyNs.p50 | us),
 	 (.baseline.latencyNs.p99 | us), (.baseline.latencyNs.p999 | us),
 	 (.baseline.cpuNsPerPacket | s),
-	 (.sidecar.maxLoss | s), (.sidecar.latencyNs.p50 | us),
+	 (.sidecar.maxLoss | s), (.sidecar.disconnected | s), (.sidecar.latencyNs.p50 | us),
 	 (.sidecar.latencyNs.p99 | us), (.sidecar.latencyNs.p999 | us),
 	 (.sidecar.cpuNsPerPacket | s), (.sidecar.vmHwmKiB | s),
 	 (.ratio.p50 | s), (.ratio.p99 | s), (.ratio.cpu | s)] | @tsv
 ' "$work/result.json" | awk -F'\t' '
 	BEGIN {
-		printf "%-5s %3s %8s | %-31s %7s | %-31s %7s %6s | %s\n", "", "", "", \
-			"baseline", "", "sidecar", "", "", "sidecar/baseline"
-		printf "%-5s %3s %8s | %7s %7s %7s %8s %7s | %7s %7s %7s %8s %7s %6s | %4s %4s %4s\n", \
+		printf "%-5s %3s %7s | %-45s | %-60s | %s\n", "", "", "", \
+			"baseline", "sidecar", "sidecar/baseline"
+		printf "%-5s %3s %7s | %7s %8s %8s %8s %7s | %7s %4s %8s %8s %8s %7s %6s | %5s %5s %5s\n", \
 			"rate", "cl", "pkt/s", "loss", "p50us", "p99us", "p99.9us", \
-			"ns/pkt", "maxloss", "p50us", "p99us", "p99.9us", "ns/pkt", \
-			"HWMkB", "p50", "p99", "cpu"
+			"ns/pkt", "maxloss", "disc", "p50us", "p99us", "p99.9us", \
+			"ns/pkt", "HWMkB", "p50", "p99", "cpu"
 	}
 	{
-		printf "%-5s %3s %8s | %7s %7s %7s %8s %7s | %7s %7s %7s %8s %7s %6s | %4s %4s %4s\n", \
+		printf "%-5s %3s %7s | %7s %8s %8s %8s %7s | %7s %4s %8s %8s %8s %7s %6s | %5s %5s %5s\n", \
 			$1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, \
-			$14, $15, $16, $17
+			$14, $15, $16, $17, $18
 	}'
 jq -r '
 	"",
