@@ -1,0 +1,189 @@
+# SPDX-License-Identifier: MIT
+"""--check (SPEC §9) against a real veth in a namespace, and against the
+same veth dressed up as a PHC-equipped NIC by tests/shim/fakenic.so.
+
+veth (LAB.md): ETHTOOL_GET_TS_INFO so_timestamping=0x1a, phc_index -1,
+SIOCGHWTSTAMP unsupported. fakenic: 0x5f, phc 0, filters none/all/
+ptpv2-l4-event/ptpv2-event, config NONE/OFF unless FAKENIC_FILTER/_TX.
+"""
+
+import json
+import os
+
+import pytest
+
+import netns
+
+EX_OK, EX_UNAVAILABLE = 0, 69
+
+JSON_KEYS = {"interface", "ifindex", "driver", "soTimestamping",
+             "tsInfoError", "capabilities", "phcIndex", "phcDevice",
+             "txTypes", "rxFilters", "hwConfig", "hwConfigError", "mode",
+             "hwtsConfig", "usable", "stamping", "wouldSet", "reason"}
+
+
+@pytest.fixture(scope="module")
+def fakenic(daemon_bin, tmpbase):
+    so = netns.fakenic_so(daemon_bin, tmpbase)
+    if not so:
+        pytest.skip("fakenic.so not built and cannot be built")
+    return so
+
+
+def run_check(daemon_bin, pair, *args, env=None, prefix=()):
+    argv = pair.exec_argv(pair.sl, list(prefix) + [daemon_bin, "--check"] +
+                          list(args))
+    full = dict(os.environ)
+    full.update(env or {})
+    return netns.sh(argv, check=False, env=full)
+
+
+def check_json(daemon_bin, pair, *args, env=None, prefix=()):
+    r = run_check(daemon_bin, pair, "--json", *args, env=env, prefix=prefix)
+    assert r.stdout, r.stderr
+    return r, json.loads(r.stdout)
+
+
+def fake_env(so, iface, tmpdir, **kw):
+    env = {"LD_PRELOAD": so, "FAKENIC_IFACE": iface,
+           "FAKENIC_LOG": os.path.join(tmpdir, "fakenic.log")}
+    env.update({k: str(v) for k, v in kw.items()})
+    return env
+
+
+def fake_log(tmpdir):
+    try:
+        with open(os.path.join(tmpdir, "fakenic.log")) as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        return []
+
+
+def test_veth_software_runs(daemon_bin, netpair):
+    r = run_check(daemon_bin, netpair, "-i", netpair.sl_if, "-t", "software")
+    assert r.returncode == EX_OK, r.stderr
+    assert "software" in r.stdout
+    assert "0x1a" in r.stdout
+    assert "veth" in r.stdout
+
+
+def test_veth_hardware_refused(daemon_bin, netpair):
+    r = run_check(daemon_bin, netpair, "-i", netpair.sl_if, "-t", "hardware")
+    assert r.returncode == EX_UNAVAILABLE, r.stdout + r.stderr
+    assert "no hardware receive timestamping" in r.stdout
+    assert "so_timestamping=0x1a" in r.stdout
+
+
+def test_veth_auto_falls_back(daemon_bin, netpair):
+    r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if, "-t", "auto")
+    assert r.returncode == EX_OK, r.stderr
+    assert d["usable"] is True
+    assert d["stamping"] == "software"
+    assert d["reason"].startswith("software stamps:")
+
+
+def test_veth_json_fields(daemon_bin, netpair):
+    r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
+                      "-t", "hardware")
+    assert r.returncode == EX_UNAVAILABLE
+    assert set(d) == JSON_KEYS
+    assert d["interface"] == netpair.sl_if
+    assert d["ifindex"] > 0
+    assert d["driver"] == "veth"
+    assert d["soTimestamping"] == "0x1a"
+    assert d["capabilities"] == {
+        "hardwareTransmit": False, "softwareTransmit": True,
+        "hardwareReceive": False, "softwareReceive": True,
+        "softwareSystemClock": True, "hardwareRawClock": False}
+    assert d["phcIndex"] == -1 and d["phcDevice"] is None
+    assert d["txTypes"] == [] and d["rxFilters"] == []
+    assert d["hwConfig"] is None
+    assert d["hwConfigError"] == "not supported by the driver"
+    assert d["mode"] == "hardware" and d["hwtsConfig"] == "ensure"
+    assert d["usable"] is False and d["stamping"] is None
+    assert d["wouldSet"] is None
+    assert "hardware" in d["reason"]
+
+
+def test_no_such_interface(daemon_bin, netpair):
+    r = run_check(daemon_bin, netpair, "-i", "nosuch0", "-t", "software")
+    assert r.returncode == EX_UNAVAILABLE
+    assert "no such interface" in r.stderr
+    assert r.stderr.count("\n") == 1
+
+
+def test_fakenic_hardware_runs_without_writing(daemon_bin, netpair, fakenic,
+                                               workdir):
+    env = fake_env(fakenic, netpair.sl_if, workdir)
+    r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
+                      "-t", "hardware", env=env)
+    assert r.returncode == EX_OK, r.stdout + r.stderr
+    assert d["driver"] == "fakenic"
+    assert d["phcIndex"] == 0 and d["phcDevice"] == "/dev/ptp0"
+    assert d["capabilities"]["hardwareReceive"] is True
+    assert d["capabilities"]["hardwareRawClock"] is True
+    assert set(d["rxFilters"]) == {"none", "all", "ptpv2-l4-event",
+                                   "ptpv2-event"}
+    assert d["hwConfig"] == {"txType": "off", "rxFilter": "none", "flags": 0}
+    assert d["stamping"] == "hardware"
+    assert d["wouldSet"] == {"txType": "on", "rxFilter": "ptpv2-l4-event"}
+    # --check reads the config and never writes it.
+    log = fake_log(workdir)
+    assert "get" in log
+    assert not [l for l in log if l.startswith("set")]
+
+    r = run_check(daemon_bin, netpair, "-i", netpair.sl_if, "-t", "hardware",
+                  env=env)
+    assert r.returncode == EX_OK
+    assert "/dev/ptp0" in r.stdout
+    assert "can run with hardware stamps" in r.stdout
+
+
+def test_fakenic_check_policy(daemon_bin, netpair, fakenic, workdir):
+    # Config NONE and --hwts-config check: may not set it, so refused...
+    env = fake_env(fakenic, netpair.sl_if, workdir)
+    r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
+                      "-t", "hardware", "--hwts-config", "check", env=env)
+    assert r.returncode == EX_UNAVAILABLE
+    assert "'none' does not stamp PTPv2 event messages" in d["reason"]
+    assert "--hwts-config check" in d["reason"]
+    # ...auto falls back to software...
+    r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
+                      "-t", "auto", "--hwts-config", "check", env=env)
+    assert r.returncode == EX_OK and d["stamping"] == "software"
+    # ...and a broader filter already set (ptp4l) is fine as it is.
+    env = fake_env(fakenic, netpair.sl_if, workdir, FAKENIC_FILTER=12,
+                   FAKENIC_TX=1)
+    r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
+                      "-t", "hardware", "--hwts-config", "check", env=env)
+    assert r.returncode == EX_OK, d["reason"]
+    assert d["hwConfig"]["rxFilter"] == "ptpv2-event"
+    assert d["wouldSet"] is None
+    assert not [l for l in fake_log(workdir) if l.startswith("set")]
+
+
+def test_fakenic_without_get(daemon_bin, netpair, fakenic, workdir):
+    env = fake_env(fakenic, netpair.sl_if, workdir, FAKENIC_NO_GET=1)
+    r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
+                      "-t", "hardware", env=env)
+    assert r.returncode == EX_OK, d["reason"]
+    assert d["hwConfig"] is None
+    assert d["hwConfigError"] == "not supported by the driver"
+    assert d["wouldSet"]["rxFilter"] == "ptpv2-l4-event"
+    r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
+                      "-t", "hardware", "--hwts-config", "check", env=env)
+    assert r.returncode == EX_UNAVAILABLE
+    assert "SIOCGHWTSTAMP" in d["reason"]
+
+
+def test_fakenic_unprivileged_ensure(daemon_bin, netpair, fakenic, workdir):
+    for p in (daemon_bin, fakenic):
+        if not os.access(p, os.R_OK) or os.stat(p).st_mode & 0o005 != 0o005:
+            pytest.skip("%s not readable by nobody" % p)
+    env = fake_env(fakenic, netpair.sl_if, workdir)
+    env["FAKENIC_LOG"] = ""
+    nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+    r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
+                      "-t", "hardware", env=env, prefix=nobody)
+    assert r.returncode == EX_UNAVAILABLE, r.stdout + r.stderr
+    assert "CAP_NET_ADMIN" in d["reason"]
