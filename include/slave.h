@@ -28,7 +28,9 @@ struct slave_ops {
 	void (*sample)(void *arg, const struct frame_sample *s);
 };
 
-/* @domain: -1 follows the domain of the first SYNC seen. */
+/* @domain: -1 follows the domain of the first SYNC seen. @self is
+ * referenced, not copied: the caller keeps it current (a re-created
+ * interface brings a new MAC, so a new clockIdentity). */
 int slave_new(struct slave **sl, struct evloop *loop,
 	      const struct ptp_port_id *self, int domain,
 	      const struct slave_ops *ops, void *arg, struct counters *c);

@@ -38,6 +38,10 @@ struct slave_pending {
 	bool timed_out;
 	struct timespec t3;
 	bool t3_hw;
+	/* a DELAY_RESP may be read before the error queue: keep it */
+	bool have_t4;
+	struct timespec t4;
+	int64_t resp_corr;
 	struct slave_sync sync;
 };
 
@@ -46,7 +50,9 @@ struct slave {
 	const struct slave_ops *ops;
 	void *arg;
 	struct counters *c;
-	struct ptp_port_id self;
+	/* The caller's, kept current: a re-created interface has a new MAC
+	 * and so a new clockIdentity. */
+	const struct ptp_port_id *self;
 	int domain;
 	/* the master we follow */
 	bool have_master;
@@ -119,16 +125,15 @@ void slave_reset(struct slave *sl)
 	slave_forget(sl);
 }
 
-static void slave_complete(struct slave *sl, struct slave_pending *p,
-			   const struct ptp_msg *resp)
+static void slave_complete(struct slave *sl, struct slave_pending *p)
 {
 	struct e2e_input in = {
 		.t1 = p->sync.t1,
 		.t2 = p->sync.t2,
 		.t3 = p->t3,
-		.t4 = {(time_t)resp->resp.ts.sec, (long)resp->resp.ts.nsec},
+		.t4 = p->t4,
 		.sync_corr = p->sync.corr,
-		.resp_corr = resp->hdr.correction,
+		.resp_corr = p->resp_corr,
 	};
 	struct frame_sample s = {
 		.seq_id = p->sync.seq,
@@ -174,7 +179,7 @@ static void slave_send(struct slave *sl)
 	m.hdr.msg_type = PTP_DELAY_REQ;
 	m.hdr.version = 2;
 	m.hdr.domain = sl->master_domain;
-	m.hdr.src = sl->self;
+	m.hdr.src = *sl->self;
 	m.hdr.seq_id = sl->seq;
 	m.hdr.control = 1;	   /* Delay_Req, for 1588v1 hardware */
 	m.hdr.log_interval = 0x7f; /* 1588-2008 13.3.2.11 */
@@ -276,34 +281,89 @@ static void slave_watch_tick(struct evloop *loop, int fd, uint32_t events,
 	}
 }
 
+static struct slave_pending *slave_find_key(struct slave *sl, uint32_t key)
+{
+	for (int i = 0; i < SLAVE_PENDING; i++) {
+		if (sl->pend[i].used && sl->pend[i].key == key) {
+			return &sl->pend[i];
+		}
+	}
+	return NULL;
+}
+
+/*
+ * The kernel numbers the datagrams of a socket from 0 once OPT_ID is set
+ * (sk_tskey, reported in ee_data) and we mirror that count. The mirror
+ * drifts when the sockets are reopened (the interface was re-created: a
+ * new socket counts from 0 again) or when a send failed after the kernel
+ * had numbered it (an error from the device queue). A stamp that no
+ * pending send expects, arriving while exactly one send awaits its stamp
+ * and that send is the newest, can only be that send's: adopt the
+ * kernel's numbering. Anything else is a stale stamp and is dropped.
+ */
+static struct slave_pending *slave_resync(struct slave *sl, uint32_t key)
+{
+	struct slave_pending *waiting = NULL, *newest = NULL;
+	int n = 0;
+
+	for (int i = 0; i < SLAVE_PENDING; i++) {
+		struct slave_pending *p = &sl->pend[i];
+
+		if (!p->used) {
+			continue;
+		}
+		if (!newest || p->sent_ns > newest->sent_ns) {
+			newest = p;
+		}
+		if (!p->have_t3 && !p->timed_out) {
+			waiting = p;
+			n++;
+		}
+	}
+	if (n != 1 || waiting != newest) {
+		return NULL;
+	}
+	log_ratelimited(&sl->rl, LOG_INFO,
+			"TX stamp key %u where %u was expected (sockets "
+			"reopened?): following the kernel's count",
+			key, waiting->key);
+	waiting->key = key;
+	sl->tx_key = key + 1;
+	return waiting;
+}
+
 void slave_tx_stamp(struct slave *sl, uint32_t key, const struct timespec *ts,
 		    bool hw)
 {
-	for (int i = 0; i < SLAVE_PENDING; i++) {
-		struct slave_pending *p = &sl->pend[i];
-		struct ptp_msg m;
+	struct slave_pending *p = slave_find_key(sl, key);
+	struct ptp_msg m;
 
-		if (!p->used || p->key != key || p->have_t3) {
-			continue;
-		}
-		if (p->timed_out) {
-			p->used = false;
-			return;
-		}
-		p->have_t3 = true;
-		p->t3 = *ts;
-		p->t3_hw = hw;
-		memset(&m, 0, sizeof(m));
-		m.hdr.msg_type = PTP_DELAY_REQ;
-		m.hdr.version = 2;
-		m.hdr.domain = sl->master_domain;
-		m.hdr.src = sl->self;
-		m.hdr.seq_id = p->seq;
-		m.hdr.control = 1;
-		m.hdr.log_interval = 0x7f;
-		m.hdr.msg_length = 44;
-		sl->ops->tx_frame(sl->arg, &m, ts, hw);
+	if (!p) {
+		p = slave_resync(sl, key);
+	}
+	if (!p || p->have_t3) {
 		return;
+	}
+	if (p->timed_out) {
+		/* counted already; a late stamp is drained, not published */
+		p->used = false;
+		return;
+	}
+	p->have_t3 = true;
+	p->t3 = *ts;
+	p->t3_hw = hw;
+	memset(&m, 0, sizeof(m));
+	m.hdr.msg_type = PTP_DELAY_REQ;
+	m.hdr.version = 2;
+	m.hdr.domain = sl->master_domain;
+	m.hdr.src = *sl->self;
+	m.hdr.seq_id = p->seq;
+	m.hdr.control = 1;
+	m.hdr.log_interval = 0x7f;
+	m.hdr.msg_length = 44;
+	sl->ops->tx_frame(sl->arg, &m, ts, hw);
+	if (p->have_t4) {
+		slave_complete(sl, p);
 	}
 }
 
@@ -375,7 +435,7 @@ void slave_rx(struct slave *sl, const struct ptp_msg *msg,
 		memcpy(sl->gm, msg->announce.gm_identity, sizeof(sl->gm));
 		break;
 	case PTP_DELAY_RESP:
-		if (!ptp_port_id_equal(&msg->resp.req_port, &sl->self)) {
+		if (!ptp_port_id_equal(&msg->resp.req_port, sl->self)) {
 			break;
 		}
 		p = slave_find_seq(sl, h->seq_id);
@@ -386,12 +446,21 @@ void slave_rx(struct slave *sl, const struct ptp_msg *msg,
 			sl->log_delay_req = h->log_interval;
 			sl->delay_req_known = true;
 		}
+		if (p->have_t4) {
+			break; /* a duplicate */
+		}
+		p->have_t4 = true;
+		p->t4.tv_sec = (time_t)msg->resp.ts.sec;
+		p->t4.tv_nsec = (long)msg->resp.ts.nsec;
+		p->resp_corr = h->correction;
 		if (p->have_t3) {
-			slave_complete(sl, p, msg);
-		} else {
+			slave_complete(sl, p);
+		} else if (p->timed_out) {
 			/* no TX stamp: the exchange cannot be completed */
 			p->used = false;
 		}
+		/* else the error queue has not been read yet: the stamp
+		 * completes the exchange (slave_tx_stamp) */
 		break;
 	default:
 		break;
@@ -412,7 +481,7 @@ int slave_new(struct slave **slp, struct evloop *loop,
 	sl->ops = ops;
 	sl->arg = arg;
 	sl->c = c;
-	sl->self = *self;
+	sl->self = self;
 	sl->domain = domain;
 	sl->rl = (struct ratelimit)RATELIMIT_INIT(10 * NSEC_PER_SEC, 5);
 	if (getrandom(&sl->rng, sizeof(sl->rng), 0) != sizeof(sl->rng) ||
