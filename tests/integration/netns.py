@@ -254,16 +254,13 @@ class Sidecar:
         Returns the seconds it took, or None when it never happened."""
         def ready():
             if self.proc.poll() is not None:
-                return True
+                return "exited"
             if self.notify is not None:
-                return bool(self.notify.messages("READY=1"))
-            return self.socket_ready()
-        wait_for(ready, timeout)
-        if self.proc.poll() is not None:
-            return None
-        if self.notify is not None and not self.notify.messages("READY=1"):
-            return None
-        if self.notify is None and not self.socket_ready():
+                return self.notify.messages("READY=1") and "ready"
+            # One probe connection only: each one is a client to the
+            # daemon until it notices the close.
+            return self.socket_ready() and "ready"
+        if wait_for(ready, timeout) != "ready":
             return None
         return time.monotonic() - self.t_start
 
@@ -361,6 +358,7 @@ class FrameReader:
         if request is not None:
             self.sock.sendall(json.dumps(request, separators=(",", ":"))
                               .encode() + b"\n")
+        self.t_connect = time.monotonic()
         self.lines = []
         self.closed_by_peer = False
         self.lock = threading.Lock()
@@ -374,7 +372,11 @@ class FrameReader:
             r, _, _ = select.select([self.sock], [], [], 0.1)
             if not r:
                 continue
-            data = self.sock.recv(65536)
+            try:
+                data = self.sock.recv(65536)
+            except ConnectionResetError:
+                # The daemon closed us with our request unread.
+                data = b""
             if not data:
                 self.closed_by_peer = True
                 break

@@ -59,7 +59,8 @@ def window(request, daemon_bin, tclient_bin, netpair, grandmaster, tmpbase):
             socat_lines = f.read().splitlines()
         mode = stat.S_IMODE(os.stat(sc.sock).st_mode)
         failed = False
-        yield {"sidecar": sc, "reader": lines, "socat": socat_lines,
+        yield {"sidecar": sc, "reader": lines,
+               "reader_t0": reader.t_connect, "socat": socat_lines,
                "tclient": tcl_out.splitlines(), "tclient_err": tcl_err,
                "tclient_rc": tcl.returncode, "pcap": pcap, "mode": mode}
     finally:
@@ -235,6 +236,97 @@ def test_status_frames_have_sane_counters(window, figure):
     rx = [s["counters"]["rx"] for s in st]
     assert rx == sorted(rx), "rx counter went backwards: %s" % rx
     figure("last status counters", json.dumps(last))
+
+
+def test_status_sent_at_once_on_subscribe(window, figure):
+    first = next(x for x in window["reader"]
+                 if parse_frame(x[2])["type"] == "status")
+    delay = first[0] - window["reader_t0"]
+    figure("subscribe to first status frame (s)", round(delay, 3))
+    # SPEC §5: "subscribing to status sends one immediately", well before
+    # the next 1 s --status-interval tick.
+    assert delay < 0.5
+
+
+def _wait_closed(s, timeout=3.0):
+    """Read until the daemon closes the connection; returns what came."""
+    s.settimeout(timeout)
+    data = b""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            chunk = s.recv(65536)
+        except socket.timeout:
+            break
+        except ConnectionResetError:
+            return data, True
+        if not chunk:
+            return data, True
+        data += chunk
+    return data, False
+
+
+def _connect(path):
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.connect(path)
+    return s
+
+
+def _status_once(path):
+    with _connect(path) as s:
+        s.sendall(b'{"subscribe":["status"]}\n')
+        s.settimeout(3)
+        buf = b""
+        while b"\n" not in buf:
+            chunk = s.recv(65536)
+            assert chunk, "closed before the status frame"
+            buf += chunk
+    return parse_frame(buf.split(b"\n")[0].decode())
+
+
+@pytest.mark.parametrize("request_line", [
+    b"not json\n",
+    b'{"subscribe":"rx"}\n',
+    b'{"subscribe":["' + b"x" * 1100 + b'"]}\n',
+], ids=["invalid JSON", "not a list", "over 1024 bytes"])
+def test_bad_request_disconnects_only_that_client(sidecar, grandmaster,
+                                                  request_line):
+    sc = sidecar()
+    good = netns.FrameReader(sc.sock)
+    bad = _connect(sc.sock)
+    bad.sendall(request_line)
+    data, closed = _wait_closed(bad)
+    bad.close()
+    assert closed, "daemon kept a client that sent %r" % request_line[:40]
+    # Disconnected at a frame boundary: whatever it got is whole lines.
+    assert not data or data.endswith(b"\n"), data[-100:]
+    n = len(good.snapshot())
+    time.sleep(0.6)
+    assert not good.closed_by_peer, "the well-behaved client was dropped"
+    assert len(good.snapshot()) > n, "the well-behaved client starved"
+    good.close()
+    assert _status_once(sc.sock)["counters"]["clientDrops"] >= 1
+
+
+def test_max_clients_refuses_the_extra(sidecar, grandmaster):
+    sc = sidecar("--max-clients", "1")
+    # The readiness probe was a client too until the daemon saw it close.
+    time.sleep(0.3)
+    first = netns.FrameReader(sc.sock, {"subscribe": ["rx", "status"]})
+    assert netns.wait_for(first.snapshot, 2), "first client got nothing"
+    extra = _connect(sc.sock)
+    _data, closed = _wait_closed(extra, 2)
+    extra.close()
+    assert closed, "client over --max-clients was not closed"
+    assert netns.wait_for(lambda: any(
+        parse_frame(x[2])["type"] == "status" and
+        parse_frame(x[2])["counters"]["clientsRefused"] >= 1
+        for x in first.snapshot()), 3), "clientsRefused not counted"
+    st = [parse_frame(x[2]) for x in first.snapshot()
+          if parse_frame(x[2])["type"] == "status"]
+    assert st[-1]["clients"] == 1
+    assert not first.closed_by_peer
+    first.close()
 
 
 def test_socket_default_mode(window):

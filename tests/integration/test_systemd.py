@@ -3,6 +3,7 @@
 NOTIFY_SOCKET listener and systemd-socket-activate."""
 
 import os
+import re
 import signal
 import statistics
 import stat
@@ -89,3 +90,26 @@ def test_socket_activation(sidecar, notify, workdir, grandmaster, figure):
     assert rc == 0, sc.stderr()
     # ... and never unlinked.
     assert stat.S_ISSOCK(os.lstat(act).st_mode), "activation socket gone"
+
+
+def test_journal_stream_priority_prefixes(sidecar, workdir):
+    # SPEC §8: under journald (JOURNAL_STREAM names stderr's dev:ino) each
+    # line starts with <N>; a JOURNAL_STREAM naming another stream is
+    # inherited, not ours, and must not switch the format.
+    path = os.path.join(workdir, "journal.stderr")
+    open(path, "w").close()
+    st = os.stat(path)
+    sc = sidecar(name="journal",
+                 env={"JOURNAL_STREAM": "%d:%d" % (st.st_dev, st.st_ino)})
+    assert sc.stop() == 0
+    lines = [x for x in sc.stderr().splitlines() if x]
+    assert lines, "nothing logged at info level"
+    assert all(re.match(r"<[0-7]>", x) for x in lines), lines
+    assert any(x.startswith("<6>") for x in lines), lines
+    # Some other stream: the directory (a new file could get ino + 1).
+    d = os.stat(workdir)
+    other = sidecar(name="inherited", sock=os.path.join(workdir, "o.sock"),
+                    env={"JOURNAL_STREAM": "%d:%d" % (d.st_dev, d.st_ino)})
+    assert other.stop() == 0
+    lines = [x for x in other.stderr().splitlines() if x]
+    assert lines and not any(x.startswith("<") for x in lines), lines
