@@ -18,6 +18,7 @@ struct ev_handler;
 typedef void (*ev_fd_cb)(struct evloop *loop, int fd, uint32_t events,
 			 void *arg);
 typedef void (*ev_signal_cb)(struct evloop *loop, int signo, void *arg);
+typedef void (*ev_turn_cb)(struct evloop *loop, void *arg);
 
 /* Returns 0 or -errno. */
 int ev_new(struct evloop **loop);
@@ -46,6 +47,10 @@ void ev_timer_free(struct evloop *loop, int tfd);
 /* Block @signals and deliver them through one signalfd to @cb. */
 int ev_signals(struct evloop *loop, const sigset_t *signals, ev_signal_cb cb,
 	       void *arg);
+
+/* Call @cb once after every batch of events has been dispatched (NULL
+ * removes it). */
+void ev_on_turn(struct evloop *loop, ev_turn_cb cb, void *arg);
 
 /* Run until ev_stop(); returns 0, or -errno when epoll_wait fails. */
 int ev_run(struct evloop *loop);

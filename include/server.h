@@ -17,9 +17,9 @@
 struct server;
 
 struct server_config {
-	const char *path;     /* used only when systemd passes no listener */
-	mode_t mode;	      /* of a socket the daemon creates */
-	gid_t gid;	      /* (gid_t)-1: leave the group alone */
+	const char *path; /* used only when systemd passes no listener */
+	mode_t mode;	  /* of a socket the daemon creates */
+	gid_t gid;	  /* (gid_t)-1: leave the group alone */
 	unsigned int max_clients;
 	size_t client_buffer; /* per-client queued-output cap in bytes */
 };
@@ -40,17 +40,22 @@ typedef int (*server_status_cb)(char *buf, size_t size, void *arg);
  */
 int server_open(struct server **srv, struct evloop *loop,
 		const struct server_config *cfg, struct counters *counters,
-		server_status_cb status_cb, void *status_arg,
-		const char **why);
+		server_status_cb status_cb, void *status_arg, const char **why);
 
 /*
  * Queue one serialised frame (newline-terminated) to every client whose
- * subscription set intersects @sub (SUB_* of request.h). Writes directly
- * first; arms EPOLLOUT only when bytes remain. A client over its cap is
- * closed at a frame boundary and counted. Never blocks.
+ * subscription set intersects @sub (SUB_* of request.h). A client over its
+ * cap is closed at a frame boundary and counted. Never blocks.
  */
 void server_broadcast(struct server *srv, unsigned int sub, const char *frame,
 		      size_t len);
+
+/*
+ * Write every client's queued frames, one send() per client; arm EPOLLOUT
+ * only where bytes remain. Called at the end of each loop turn (and after
+ * each receive batch), so frames of a burst are coalesced.
+ */
+void server_flush(struct server *srv);
 
 unsigned int server_clients(const struct server *srv);
 

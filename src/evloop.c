@@ -38,6 +38,10 @@ struct evloop {
 	 * that batch may still hold their data.ptr. */
 	struct ev_handler *dead;
 	int sigfd;
+	/* Called once after each batch of events: work that is cheaper done
+	 * once per turn than once per event (client writes). */
+	ev_turn_cb turn_cb;
+	void *turn_arg;
 };
 
 int ev_new(struct evloop **loop)
@@ -318,8 +322,17 @@ int ev_run(struct evloop *loop)
 			}
 		}
 		ev_reap(loop);
+		if (loop->turn_cb) {
+			loop->turn_cb(loop, loop->turn_arg);
+		}
 	}
 	return 0;
+}
+
+void ev_on_turn(struct evloop *loop, ev_turn_cb cb, void *arg)
+{
+	loop->turn_cb = cb;
+	loop->turn_arg = arg;
 }
 
 void ev_stop(struct evloop *loop)

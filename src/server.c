@@ -157,21 +157,20 @@ static bool send_failed_is_transient(int err)
 }
 
 /*
- * Write the queue one frame per send(). AF_UNIX stream sockets copy each
- * send into one skb allocated before any byte moves (unix_stream_sendmsg
- * waits for sndbuf space per chunk, and a chunk is tens of KiB), so a
- * frame-sized send is taken whole or refused with EAGAIN: the socket stays
- * on a frame boundary. mid_frame still tracks the general case.
+ * Write what is queued with one send(): frames of a loop turn are
+ * coalesced, so a burst costs one system call per client rather than one
+ * per frame (and one skb, not hundreds, in the client's receive queue).
+ * A partial send leaves the rest queued behind EPOLLOUT; mid_frame records
+ * whether the socket now sits inside a frame, so a client closed by the
+ * daemon is first given the rest of that frame.
  * Returns false when the client was closed.
  */
 static bool client_flush(struct client *c)
 {
 	while (cq_len(&c->q)) {
 		const char *data = cq_data(&c->q);
-		const char *nl = memchr(data, '\n', cq_len(&c->q));
-		size_t chunk = nl ? (size_t)(nl - data) + 1 : cq_len(&c->q);
-		ssize_t n =
-			send(c->fd, data, chunk, MSG_NOSIGNAL | MSG_DONTWAIT);
+		ssize_t n = send(c->fd, data, cq_len(&c->q),
+				 MSG_NOSIGNAL | MSG_DONTWAIT);
 
 		if (n < 0) {
 			if (errno == EINTR) {
@@ -185,7 +184,7 @@ static bool client_flush(struct client *c)
 		}
 		c->mid_frame = data[n - 1] != '\n';
 		cq_consume(&c->q, (size_t)n);
-		if ((size_t)n < chunk) {
+		if (cq_len(&c->q)) {
 			break;
 		}
 	}
@@ -205,42 +204,38 @@ static bool client_flush(struct client *c)
 	return true;
 }
 
-/* Queue one whole frame, writing directly when nothing is queued ahead of
- * it. Returns false when the client was closed or is now closing. */
+/* Queue one whole frame; server_flush() writes it at the end of the loop
+ * turn. Returns false when the client was closed or is now closing. */
 static bool client_send_frame(struct client *c, const char *frame, size_t len)
 {
-	size_t off = 0;
 	int r;
 
 	if (c->closing) {
 		return false;
 	}
-	if (cq_len(&c->q) == 0) {
-		ssize_t n =
-			send(c->fd, frame, len, MSG_NOSIGNAL | MSG_DONTWAIT);
-
-		if (n < 0 && !send_failed_is_transient(errno)) {
-			client_close(c, "write failed");
-			return false;
-		}
-		off = n > 0 ? (size_t)n : 0;
-		c->mid_frame = off > 0 && off < len;
-	}
-	if (off < len) {
-		r = cq_push(&c->q, frame + off, len - off);
-		if (r < 0) {
-			/* Out of memory caused by one client ends that client. */
-			client_drop(c, r == -ENOBUFS ? "over --client-buffer"
-						     : "out of memory");
-			return false;
-		}
-		if (!c->epollout) {
-			client_want_out(c, true);
-		}
+	r = cq_push(&c->q, frame, len);
+	if (r < 0) {
+		/* Out of memory caused by one client ends that client. */
+		client_drop(c, r == -ENOBUFS ? "over --client-buffer"
+					     : "out of memory");
+		return false;
 	}
 	c->frames++;
 	c->srv->counters->frames_out++;
 	return true;
+}
+
+void server_flush(struct server *srv)
+{
+	struct client *c, *next;
+
+	for (c = srv->clients; c; c = next) {
+		next = c->next;
+		/* with EPOLLOUT armed the socket is full: wait for it */
+		if (!c->closing && !c->epollout && cq_len(&c->q)) {
+			client_flush(c);
+		}
+	}
 }
 
 void server_broadcast(struct server *srv, unsigned int sub, const char *frame,

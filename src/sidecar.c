@@ -9,6 +9,7 @@
 #include <time.h>
 #include <linux/errqueue.h>
 #include <linux/net_tstamp.h>
+#include <linux/sock_diag.h>
 #include <net/if.h>
 #include <netinet/in.h>
 #include <stdio.h>
@@ -98,10 +99,53 @@ static void sidecar_publish(struct sidecar *sc, unsigned int sub, int len)
 	server_broadcast(sc->srv, sub, sc->frame, (size_t)len);
 }
 
+/* The kernel counts packets dropped at a full receive queue per socket
+ * (sk_drops). SO_RXQ_OVFL reports it on the next packet queued after a
+ * drop; SO_MEMINFO reads it at any time, so drops at the end of a burst
+ * are not missed. Both are the same cumulative count. */
+static void sidecar_drops_seen(struct sidecar *sc, int which, uint32_t drops)
+{
+	uint32_t delta = drops - sc->ps.drops[which];
+
+	/* the count only grows; a smaller value is an older report */
+	if (delta && delta < (1U << 31)) {
+		sc->c.kernel_drops += delta;
+		sc->ps.drops[which] = drops;
+	}
+}
+
+static void sidecar_drops(struct sidecar *sc, int which,
+			  const struct ts_cmsg *tc)
+{
+	if (tc->flags & TS_CMSG_OVFL) {
+		sidecar_drops_seen(sc, which, tc->drops);
+	}
+}
+
+static void sidecar_drops_poll(struct sidecar *sc)
+{
+	if (!sc->ps_open) {
+		return;
+	}
+	for (int i = 0; i < PTP_SOCK_N; i++) {
+		uint32_t mem[SK_MEMINFO_VARS];
+		socklen_t len = sizeof(mem);
+
+		if (!getsockopt(sc->ps.fd[i], SOL_SOCKET, SO_MEMINFO, mem,
+				&len) &&
+		    len > SK_MEMINFO_DROPS * sizeof(mem[0])) {
+			sidecar_drops_seen(sc, i, mem[SK_MEMINFO_DROPS]);
+		}
+	}
+}
+
 static int sidecar_status_encode(char *buf, size_t size, void *arg)
 {
 	struct sidecar *sc = arg;
-	const struct frame_status st = {
+	struct frame_status st;
+
+	sidecar_drops_poll(sc);
+	st = (struct frame_status){
 		.iface = sc->cfg->iface,
 		.ifindex = sc->ifindex,
 		.link_up = sc->link_up,
@@ -139,18 +183,6 @@ static void sidecar_notify_status(struct sidecar *sc)
 		memcpy(sc->status_text, text, sizeof(text));
 		sd_notifyf(0, "STATUS=%s", text);
 	}
-}
-
-/* Kernel drop counts arrive as a cumulative per-socket SO_RXQ_OVFL value
- * on the first packet queued after a drop. */
-static void sidecar_drops(struct sidecar *sc, int which,
-			  const struct ts_cmsg *tc)
-{
-	if (!(tc->flags & TS_CMSG_OVFL)) {
-		return;
-	}
-	sc->c.kernel_drops += (uint32_t)(tc->drops - sc->ps.drops[which]);
-	sc->ps.drops[which] = tc->drops;
 }
 
 static void sidecar_packet(struct sidecar *sc, int which, const uint8_t *buf,
@@ -253,6 +285,9 @@ static void sidecar_recv(struct sidecar *sc, int which)
 			sidecar_packet(sc, which, sc->pkt[i], sc->mm[i].msg_len,
 				       &sc->mm[i].msg_hdr);
 		}
+		/* one write per client per batch keeps queues short and the
+		 * latency of the first frame of a batch bounded */
+		server_flush(sc->srv);
 		if (n < RX_BATCH) {
 			return;
 		}
@@ -569,10 +604,11 @@ static void sidecar_watchdog_tick(struct evloop *loop, int fd, uint32_t events,
 	sd_notify(0, "WATCHDOG=1");
 }
 
-static void sidecar_log_counters(const struct sidecar *sc)
+static void sidecar_log_counters(struct sidecar *sc)
 {
 	const struct counters *c = &sc->c;
 
+	sidecar_drops_poll(sc);
 	log_notice(
 		"counters: rx %llu tx %llu rxHw %llu rxSw %llu missingHw %llu "
 		"malformed %llu truncated %llu filtered %llu kernelDrops %llu "
@@ -667,6 +703,14 @@ static const struct slave_ops sidecar_slave_ops = {
 };
 
 /* ---- setup ------------------------------------------------------------ */
+
+static void sidecar_turn(struct evloop *loop, void *arg)
+{
+	struct sidecar *sc = arg;
+
+	(void)loop;
+	server_flush(sc->srv);
+}
 
 static int sidecar_refuse(int code, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
@@ -774,6 +818,8 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 		return sidecar_refuse(EX_OSERR, "socket %s: %s: %s",
 				      cfg->socket_path, why, strerror(-r));
 	}
+
+	ev_on_turn(sc->loop, sidecar_turn, sc);
 
 	sc->link_fd = link_open();
 	if (sc->link_fd < 0) {

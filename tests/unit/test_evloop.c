@@ -307,6 +307,34 @@ struct sigrec {
 	int last;
 };
 
+static void turn_cb(struct evloop *loop, void *arg)
+{
+	(void)loop;
+	(*(int *)arg)++;
+}
+
+/* The turn hook runs once after each dispatched batch, after the
+ * callbacks of that batch, and not at all once removed. */
+static void test_turn_hook_after_each_batch(void **state)
+{
+	struct evloop *loop;
+	int turns = 0, t;
+
+	(void)state;
+	assert_int_equal(ev_new(&loop), 0);
+	t = ev_timer_new(loop, stop_cb, NULL);
+	assert_true(t >= 0);
+	ev_on_turn(loop, turn_cb, &turns);
+	assert_int_equal(ev_timer_arm(loop, t, MS, 0), 0);
+	assert_int_equal(ev_run(loop), 0);
+	assert_int_equal(turns, 1);
+	ev_on_turn(loop, NULL, NULL);
+	assert_int_equal(ev_timer_arm(loop, t, MS, 0), 0);
+	assert_int_equal(ev_run(loop), 0);
+	assert_int_equal(turns, 1);
+	ev_free(loop);
+}
+
 static void sig_cb(struct evloop *loop, int signo, void *arg)
 {
 	struct sigrec *s = arg;
@@ -360,6 +388,7 @@ int main(void)
 		cmocka_unit_test(test_timer_periodic),
 		cmocka_unit_test(test_stop_ends_run),
 		cmocka_unit_test(test_signal_via_signalfd),
+		cmocka_unit_test(test_turn_hook_after_each_batch),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -97,6 +97,14 @@ static void stop_cb(struct evloop *loop, int fd, uint32_t events, void *arg)
 }
 
 /* Let the loop handle whatever is ready for @us microseconds. */
+/* What the daemon does per frame and at the end of a loop turn. */
+static void broadcast(struct server *srv, unsigned int sub, const char *frame,
+		      size_t len)
+{
+	server_broadcast(srv, sub, frame, len);
+	server_flush(srv);
+}
+
 static void step(struct evloop *loop, unsigned int us)
 {
 	int t = ev_timer_new(loop, stop_cb, NULL);
@@ -105,6 +113,12 @@ static void step(struct evloop *loop, unsigned int us)
 	assert_int_equal(ev_timer_arm(loop, t, us * 1000ULL, 0), 0);
 	assert_int_equal(ev_run(loop), 0);
 	ev_timer_free(loop, t);
+}
+
+static void flush_turn(struct evloop *loop, void *arg)
+{
+	(void)loop;
+	server_flush(arg);
 }
 
 static struct server *open_ok(struct fx *f)
@@ -120,6 +134,8 @@ static struct server *open_ok(struct fx *f)
 	}
 	assert_int_equal(r, 0);
 	assert_non_null(srv);
+	/* as the daemon does: queued frames go out at the end of each turn */
+	ev_on_turn(f->loop, flush_turn, srv);
 	return srv;
 }
 
@@ -383,10 +399,10 @@ static void test_two_clients_same_frames(void **state)
 	int a = client_new(f), b = client_new(f);
 
 	assert_int_equal(server_clients(srv), 2);
-	server_broadcast(srv, SUB_RX, RX_FRAME, strlen(RX_FRAME));
-	server_broadcast(srv, SUB_TX, TX_FRAME, strlen(TX_FRAME));
+	broadcast(srv, SUB_RX, RX_FRAME, strlen(RX_FRAME));
+	broadcast(srv, SUB_TX, TX_FRAME, strlen(TX_FRAME));
 	/* Nobody subscribed to samples by default. */
-	server_broadcast(srv, SUB_SAMPLE, "{\"type\":\"sample\"}\n", 18);
+	broadcast(srv, SUB_SAMPLE, "{\"type\":\"sample\"}\n", 18);
 	expect_stream(a, RX_FRAME TX_FRAME);
 	expect_stream(b, RX_FRAME TX_FRAME);
 	assert_int_equal(f->counters.frames_out, 4);
@@ -412,8 +428,8 @@ static void test_half_closed_reader_keeps_streaming(void **state)
 	assert_int_equal(shutdown(a, SHUT_WR), 0);
 	step(f->loop, 2000);
 	assert_int_equal(server_clients(srv), 1);
-	server_broadcast(srv, SUB_RX, RX_FRAME, strlen(RX_FRAME));
-	server_broadcast(srv, SUB_TX, TX_FRAME, strlen(TX_FRAME));
+	broadcast(srv, SUB_RX, RX_FRAME, strlen(RX_FRAME));
+	broadcast(srv, SUB_TX, TX_FRAME, strlen(TX_FRAME));
 	/* the request before the shutdown still took effect: rx only */
 	expect_stream(a, RX_FRAME);
 	close(a);
@@ -434,8 +450,8 @@ static void test_subscribe_replaces_set(void **state)
 	client_say(f, a, "be\":[\"tx\"]}\n");
 	/* A blank line is nothing to do, not an error. */
 	client_say(f, b, "\n");
-	server_broadcast(srv, SUB_RX, RX_FRAME, strlen(RX_FRAME));
-	server_broadcast(srv, SUB_TX, TX_FRAME, strlen(TX_FRAME));
+	broadcast(srv, SUB_RX, RX_FRAME, strlen(RX_FRAME));
+	broadcast(srv, SUB_TX, TX_FRAME, strlen(TX_FRAME));
 	expect_stream(a, TX_FRAME);
 	expect_stream(b, RX_FRAME TX_FRAME);
 	assert_int_equal(f->status_calls, 0);
@@ -455,7 +471,7 @@ static void test_status_subscription_immediate(void **state)
 	/* Before any broadcast: exactly one status frame. */
 	assert_int_equal(f->status_calls, 1);
 	expect_stream(a, STATUS_FRAME);
-	server_broadcast(srv, SUB_RX, RX_FRAME, strlen(RX_FRAME));
+	broadcast(srv, SUB_RX, RX_FRAME, strlen(RX_FRAME));
 	expect_stream(a, RX_FRAME);
 	assert_int_equal(f->counters.frames_out, 2);
 	close(a);
@@ -473,7 +489,7 @@ static void test_invalid_request_drops(void **state)
 	assert_int_equal(server_clients(srv), 1);
 	assert_int_equal(f->counters.client_drops, 1);
 	/* The other client is unaffected. */
-	server_broadcast(srv, SUB_RX, RX_FRAME, strlen(RX_FRAME));
+	broadcast(srv, SUB_RX, RX_FRAME, strlen(RX_FRAME));
 	expect_stream(b, RX_FRAME);
 	close(a);
 	close(b);
@@ -494,7 +510,7 @@ static void test_long_line(void **state)
 	line[REQUEST_MAX_LINE] = '\n';
 	line[REQUEST_MAX_LINE + 1] = 0;
 	client_say(f, a, line);
-	server_broadcast(srv, SUB_RX | SUB_TX, TX_FRAME, strlen(TX_FRAME));
+	broadcast(srv, SUB_RX | SUB_TX, TX_FRAME, strlen(TX_FRAME));
 	expect_stream(a, TX_FRAME);
 	assert_int_equal(f->counters.client_drops, 0);
 
@@ -584,7 +600,7 @@ static void test_slow_client_dropped(void **state)
 	fast = client_new(f);
 	for (unsigned int i = 0; i < FRAMES; i++) {
 		flen = make_frame(frame, sizeof(frame), i, 50);
-		server_broadcast(srv, SUB_RX, frame, flen);
+		broadcast(srv, SUB_RX, frame, flen);
 		fast_len += recv_avail(fast, fast_buf + fast_len,
 				       sizeof(fast_buf) - fast_len, &eof);
 		assert_false(eof);
@@ -624,13 +640,13 @@ static void test_over_cap_mid_frame_flushes_to_boundary(void **state)
 	slow = client_new(f);
 	for (i = 0; i < N && !f->counters.client_drops; i++) {
 		flen = make_frame(frame, sizeof(frame), i, BIG);
-		server_broadcast(srv, SUB_RX, frame, flen);
+		broadcast(srv, SUB_RX, frame, flen);
 	}
 	assert_int_equal(f->counters.client_drops, 1);
 	/* Still connected: the partly written frame is being finished. */
 	assert_int_equal(server_clients(srv), 1);
 	/* Later frames are not queued to a closing client. */
-	server_broadcast(srv, SUB_RX, RX_FRAME, strlen(RX_FRAME));
+	broadcast(srv, SUB_RX, RX_FRAME, strlen(RX_FRAME));
 	for (int tries = 0; tries < 2000 && !eof; tries++) {
 		len += recv_avail(slow, got + len, sizeof(got) - len, &eof);
 		step(f->loop, 100);
@@ -676,7 +692,7 @@ static void test_socket_activation(void **state)
 	c = client_connect(lpath);
 	step(f->loop, 2000);
 	assert_int_equal(server_clients(srv), 1);
-	server_broadcast(srv, SUB_RX, RX_FRAME, strlen(RX_FRAME));
+	broadcast(srv, SUB_RX, RX_FRAME, strlen(RX_FRAME));
 	expect_stream(c, RX_FRAME);
 	close(c);
 	server_close(srv);
