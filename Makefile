@@ -149,8 +149,13 @@ demo: deps all tools
 bench: deps all tools
 	tests/bench/run.sh
 
+# The full torture suite (valgrind case included), then the whole
+# integration suite again under ASan+UBSan (LD_PRELOAD shims need the
+# link-order check off).
 torture: deps all tools asan
-	TBLK_TORTURE=full $(PYTHON) -m pytest -v -rs tests/integration -k torture
+	TBLK_TORTURE=full TBLK_BUILD=$(B) $(PYTHON) -m pytest -v -rs \
+		tests/integration -k torture $(PYTEST_ARGS)
+	ASAN_OPTIONS=verify_asan_link_order=0 $(MAKE) integration-asan
 
 DEPS := build-essential pkg-config libsystemd-dev libjson-c-dev libcap-dev \
 	libcmocka-dev linuxptp socat iproute2 ethtool tcpdump jq clang \

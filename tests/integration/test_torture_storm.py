@@ -209,7 +209,9 @@ def test_torture_stop_start_cycles(sidecar, netpair, storm_tool, notify,
             t_first = _first_frame(sc.sock, sc.t_start + 10)
             assert t_first is not None, "no frame in cycle %d:\n%s" % (
                 i, sc.stderr()[-2000:])
-            msgs = [m for m in notify.messages("READY=1") if m[1] == sc.pid]
+            # the listener thread may record READY=1 after the frame came
+            msgs = netns.wait_for(lambda: [
+                m for m in notify.messages("READY=1") if m[1] == sc.pid], 5)
             assert msgs, "no READY=1 from pid %d" % sc.pid
             ready.append(msgs[0][0] - sc.t_start)
             first.append(t_first - sc.t_start)
