@@ -7,7 +7,6 @@ from its new portIdentity) and stops with exit 0. The ptp4l grandmaster is
 not under test: it is restarted after its interface vanished."""
 
 import os
-import signal
 import time
 
 import pytest
