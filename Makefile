@@ -129,11 +129,11 @@ fuzz: fuzz-build
 	done
 
 integration: all tools
-	$(PYTHON) -m pytest -v -rs tests/integration $(PYTEST_ARGS)
+	TBLK_BUILD=$(B) $(PYTHON) -m pytest -v -rs tests/integration $(PYTEST_ARGS)
 
 integration-asan: asan tools
-	TBLK_BIN=$(B)/asan/tblk-ptp-sidecar $(PYTHON) -m pytest -v -rs \
-		tests/integration $(PYTEST_ARGS)
+	TBLK_BUILD=$(B) TBLK_BIN=$(B)/asan/tblk-ptp-sidecar $(PYTHON) -m pytest \
+		-v -rs tests/integration $(PYTEST_ARGS)
 
 # Everything there is to test, in one run.
 check: deps
