@@ -1,0 +1,354 @@
+// SPDX-License-Identifier: MIT
+/*
+ * The active slave on a real event loop with fake send / tx_frame / sample
+ * callbacks: an E2E exchange, a Delay_Resp read before its TX stamp, the
+ * OPT_ID key resync after the sockets were reopened, a changed identity,
+ * TX stamp timeouts. Messages are built as ptp_msg structs (the parser
+ * has its own byte-level tests); what the slave sends is parsed back.
+ */
+#include <errno.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <cmocka.h>
+
+#include "counters.h"
+#include "evloop.h"
+#include "ptp_msg.h"
+#include "slave.h"
+
+#define MS 1000000ULL
+
+struct fake {
+	struct evloop *loop;
+	struct slave *sl;
+	struct counters c;
+	struct ptp_port_id self;
+	struct ptp_port_id master;
+	int guard;
+	/* what the slave did */
+	int sends;
+	struct ptp_msg sent; /* the last Delay_Req, parsed back */
+	int tx_frames;
+	struct ptp_msg tx;
+	struct timespec tx_ts;
+	int samples;
+	struct frame_sample sample;
+};
+
+static int fake_send(void *arg, const uint8_t *buf, size_t len)
+{
+	struct fake *f = arg;
+
+	assert_int_equal(ptp_msg_parse(buf, len, &f->sent), 0);
+	f->sends++;
+	ev_stop(f->loop);
+	return 0;
+}
+
+static void fake_tx(void *arg, const struct ptp_msg *msg,
+		    const struct timespec *ts, bool hw)
+{
+	struct fake *f = arg;
+
+	(void)hw;
+	f->tx = *msg;
+	f->tx_ts = *ts;
+	f->tx_frames++;
+}
+
+static void fake_sample(void *arg, const struct frame_sample *s)
+{
+	struct fake *f = arg;
+
+	f->sample = *s;
+	f->samples++;
+}
+
+static const struct slave_ops fake_ops = {
+	.send = fake_send,
+	.tx_frame = fake_tx,
+	.sample = fake_sample,
+};
+
+static void guard_cb(struct evloop *loop, int fd, uint32_t events, void *arg)
+{
+	(void)fd;
+	(void)events;
+	(void)arg;
+	ev_stop(loop);
+}
+
+static int setup(void **state)
+{
+	static struct fake f;
+	const uint8_t self[8] = {0x02, 0x00, 0x00, 0xff,
+				 0xfe, 0x00, 0x00, 0x02};
+	const uint8_t gm[8] = {0x02, 0x00, 0x00, 0xff, 0xfe, 0x00, 0x00, 0x01};
+
+	memset(&f, 0, sizeof(f));
+	memcpy(f.self.clock_id, self, 8);
+	f.self.port = 32767;
+	memcpy(f.master.clock_id, gm, 8);
+	f.master.port = 1;
+	assert_int_equal(ev_new(&f.loop), 0);
+	f.guard = ev_timer_new(f.loop, guard_cb, &f);
+	assert_true(f.guard >= 0);
+	assert_int_equal(
+		slave_new(&f.sl, f.loop, &f.self, -1, &fake_ops, &f, &f.c), 0);
+	*state = &f;
+	return 0;
+}
+
+static int teardown(void **state)
+{
+	struct fake *f = *state;
+
+	slave_free(f->sl);
+	ev_timer_free(f->loop, f->guard);
+	ev_free(f->loop);
+	return 0;
+}
+
+/* Run the loop until the slave sends (or @max_ns passes). */
+static void run_until_send(struct fake *f, uint64_t max_ns)
+{
+	int before = f->sends;
+
+	ev_timer_arm(f->loop, f->guard, max_ns, 0);
+	ev_run(f->loop);
+	ev_timer_arm(f->loop, f->guard, 0, 0);
+	assert_int_equal(f->sends, before + 1);
+}
+
+static void run_for(struct fake *f, uint64_t ns)
+{
+	int before = f->sends;
+
+	ev_timer_arm(f->loop, f->guard, ns, 0);
+	ev_run(f->loop);
+	/* a send stops the loop early: keep running to the guard */
+	while (f->sends != before) {
+		before = f->sends;
+		ev_run(f->loop);
+	}
+}
+
+static struct timespec ts(time_t s, long ns)
+{
+	return (struct timespec){s, ns};
+}
+
+static void rx_sync(struct fake *f, uint16_t seq, struct timespec t2)
+{
+	struct ptp_msg m = {0};
+
+	m.hdr.msg_type = PTP_SYNC;
+	m.hdr.version = 2;
+	m.hdr.src = f->master;
+	m.hdr.seq_id = seq;
+	m.hdr.flags = PTP_FLAG_TWO_STEP;
+	slave_rx(f->sl, &m, &t2, false);
+}
+
+static void rx_follow_up(struct fake *f, uint16_t seq, uint64_t s, uint32_t ns)
+{
+	struct ptp_msg m = {0};
+	struct timespec t = ts(0, 0);
+
+	m.hdr.msg_type = PTP_FOLLOW_UP;
+	m.hdr.version = 2;
+	m.hdr.src = f->master;
+	m.hdr.seq_id = seq;
+	m.sync.origin.sec = s;
+	m.sync.origin.nsec = ns;
+	slave_rx(f->sl, &m, &t, false);
+}
+
+static void rx_delay_resp(struct fake *f, uint16_t seq,
+			  const struct ptp_port_id *req, uint64_t s,
+			  uint32_t ns)
+{
+	struct ptp_msg m = {0};
+	struct timespec t = ts(0, 0);
+
+	m.hdr.msg_type = PTP_DELAY_RESP;
+	m.hdr.version = 2;
+	m.hdr.src = f->master;
+	m.hdr.seq_id = seq;
+	m.hdr.log_interval = -4; /* next Delay_Req in ~62 ms */
+	m.resp.ts.sec = s;
+	m.resp.ts.nsec = ns;
+	m.resp.req_port = *req;
+	slave_rx(f->sl, &m, &t, false);
+}
+
+/* t1 = 100.000000000 (master), t2 = 100.000002500: ms = 2500 ns */
+static void two_step_sync(struct fake *f)
+{
+	rx_sync(f, 7, ts(100, 2500));
+	rx_follow_up(f, 7, 100, 0);
+}
+
+static void test_exchange_two_step(void **state)
+{
+	struct fake *f = *state;
+
+	two_step_sync(f);
+	run_until_send(f, 2000 * MS);
+	assert_int_equal(f->sent.hdr.msg_type, PTP_DELAY_REQ);
+	assert_true(ptp_port_id_equal(&f->sent.hdr.src, &f->self));
+	/* t3 = 101.000000000, t4 = 101.000001500: sm = 1500 ns */
+	slave_tx_stamp(f->sl, 0, &(struct timespec){101, 0}, false);
+	assert_int_equal(f->tx_frames, 1);
+	assert_int_equal(f->tx.hdr.seq_id, f->sent.hdr.seq_id);
+	rx_delay_resp(f, f->sent.hdr.seq_id, &f->self, 101, 1500);
+	assert_int_equal(f->samples, 1);
+	assert_int_equal(f->sample.seq_id, 7);
+	assert_int_equal(f->sample.delay_ns, 2000);
+	assert_int_equal(f->sample.offset_ns, 500);
+	assert_int_equal(f->c.tx_timeouts, 0);
+}
+
+/* Broken: the Delay_Resp answers another port (ptp4l's -1). */
+static void test_delay_resp_for_another_port(void **state)
+{
+	struct fake *f = *state;
+	struct ptp_port_id other = f->self;
+
+	other.port = 1;
+	two_step_sync(f);
+	run_until_send(f, 2000 * MS);
+	slave_tx_stamp(f->sl, 0, &(struct timespec){101, 0}, false);
+	rx_delay_resp(f, f->sent.hdr.seq_id, &other, 101, 1500);
+	assert_int_equal(f->samples, 0);
+}
+
+/* The general socket can be read before the event socket's error queue:
+ * the exchange completes when the stamp arrives. */
+static void test_delay_resp_before_stamp(void **state)
+{
+	struct fake *f = *state;
+
+	two_step_sync(f);
+	run_until_send(f, 2000 * MS);
+	rx_delay_resp(f, f->sent.hdr.seq_id, &f->self, 101, 1500);
+	assert_int_equal(f->samples, 0);
+	slave_tx_stamp(f->sl, 0, &(struct timespec){101, 0}, false);
+	assert_int_equal(f->tx_frames, 1);
+	assert_int_equal(f->samples, 1);
+	assert_int_equal(f->sample.delay_ns, 2000);
+}
+
+/* A reopened socket numbers its datagrams from 0 again: the stamp of the
+ * only awaited send is taken with the kernel's key, and the next one
+ * matches exactly. */
+static void test_key_resync_after_reopen(void **state)
+{
+	struct fake *f = *state;
+
+	two_step_sync(f);
+	for (uint32_t k = 0; k < 3; k++) {
+		run_until_send(f, 2000 * MS);
+		slave_tx_stamp(f->sl, k, &(struct timespec){101 + k, 0}, false);
+		rx_delay_resp(f, f->sent.hdr.seq_id, &f->self, 101 + k, 1500);
+	}
+	assert_int_equal(f->samples, 3);
+	/* the sockets were reopened: the kernel's count restarts at 0 */
+	run_until_send(f, 2000 * MS);
+	slave_tx_stamp(f->sl, 0, &(struct timespec){110, 0}, false);
+	assert_int_equal(f->tx_frames, 4);
+	assert_int_equal(f->tx.hdr.seq_id, f->sent.hdr.seq_id);
+	rx_delay_resp(f, f->sent.hdr.seq_id, &f->self, 110, 1500);
+	assert_int_equal(f->samples, 4);
+	run_until_send(f, 2000 * MS);
+	slave_tx_stamp(f->sl, 1, &(struct timespec){111, 0}, false);
+	assert_int_equal(f->tx_frames, 5);
+	assert_int_equal(f->tx.hdr.seq_id, f->sent.hdr.seq_id);
+}
+
+/* Broken: a stamp no send awaits (all exchanges complete) is stale. */
+static void test_stale_stamp_dropped(void **state)
+{
+	struct fake *f = *state;
+
+	two_step_sync(f);
+	run_until_send(f, 2000 * MS);
+	slave_tx_stamp(f->sl, 0, &(struct timespec){101, 0}, false);
+	rx_delay_resp(f, f->sent.hdr.seq_id, &f->self, 101, 1500);
+	slave_tx_stamp(f->sl, 0, &(struct timespec){102, 0}, false);
+	slave_tx_stamp(f->sl, 9, &(struct timespec){103, 0}, false);
+	assert_int_equal(f->tx_frames, 1);
+	assert_int_equal(f->samples, 1);
+}
+
+/* The identity is the caller's, kept current (new MAC after the interface
+ * was re-created): the next Delay_Req carries it and only Delay_Resp for
+ * it complete an exchange. */
+static void test_identity_followed(void **state)
+{
+	struct fake *f = *state;
+	struct ptp_port_id old = f->self;
+
+	two_step_sync(f);
+	f->self.clock_id[7] = 0x42;
+	run_until_send(f, 2000 * MS);
+	assert_true(ptp_port_id_equal(&f->sent.hdr.src, &f->self));
+	slave_tx_stamp(f->sl, 0, &(struct timespec){101, 0}, false);
+	assert_true(ptp_port_id_equal(&f->tx.hdr.src, &f->self));
+	rx_delay_resp(f, f->sent.hdr.seq_id, &old, 101, 1500);
+	assert_int_equal(f->samples, 0);
+	rx_delay_resp(f, f->sent.hdr.seq_id, &f->self, 101, 1500);
+	assert_int_equal(f->samples, 1);
+}
+
+/* No stamp within 10 ms: counted once; a late one is drained, no frame. */
+static void test_tx_timeout(void **state)
+{
+	struct fake *f = *state;
+
+	two_step_sync(f);
+	run_until_send(f, 2000 * MS);
+	run_for(f, 30 * MS);
+	assert_int_equal(f->c.tx_timeouts, 1);
+	slave_tx_stamp(f->sl, 0, &(struct timespec){101, 0}, false);
+	assert_int_equal(f->tx_frames, 0);
+	rx_delay_resp(f, f->sent.hdr.seq_id, &f->self, 101, 1500);
+	assert_int_equal(f->samples, 0);
+}
+
+/* No SYNC from a master yet: nothing to send Delay_Req to. */
+static void test_silent_without_master(void **state)
+{
+	struct fake *f = *state;
+
+	run_for(f, 1600 * MS);
+	assert_int_equal(f->sends, 0);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test_setup_teardown(test_exchange_two_step, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_delay_resp_for_another_port, setup, teardown),
+		cmocka_unit_test_setup_teardown(test_delay_resp_before_stamp,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_key_resync_after_reopen,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_stale_stamp_dropped, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_identity_followed, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_tx_timeout, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_silent_without_master,
+						setup, teardown),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
