@@ -510,8 +510,13 @@ def test_unit_syscall_filter_covers_daemon(
         m = _STRACE_LINE.match(line)
         if not m or int(m.group(1)) != pid:
             continue
-        if m.group(2) == "execve" and "tblk-ptp-sidecar" in line:
-            after_exec = True  # systemd applies the filter before this exec
+        if m.group(2) == "execve":
+            # The same pid first runs the wrappers (socket activation,
+            # setpriv), whose argument lists name the daemon too: only
+            # what follows the exec *of* the daemon counts, and systemd
+            # applies the filter before that exec.
+            after_exec = re.search(r'execve\("[^"]*/tblk-ptp-sidecar"', line) is not None
+            used.clear()
             continue
         if after_exec:
             used.add(m.group(2))
