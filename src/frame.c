@@ -384,6 +384,7 @@ static struct json_object *frame_new_counters(const struct counters *c)
 	frame_add_uint(&fo, "clientDrops", c->client_drops);
 	frame_add_uint(&fo, "clientsRefused", c->clients_refused);
 	frame_add_uint(&fo, "framesOut", c->frames_out);
+	frame_add_uint(&fo, "unstamped", c->unstamped);
 	if (fo.err) {
 		json_object_put(fo.obj);
 		return NULL;

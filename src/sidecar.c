@@ -613,7 +613,7 @@ static void sidecar_log_counters(struct sidecar *sc)
 		"counters: rx %llu tx %llu rxHw %llu rxSw %llu missingHw %llu "
 		"malformed %llu truncated %llu filtered %llu kernelDrops %llu "
 		"txTimeouts %llu clientDrops %llu clientsRefused %llu "
-		"framesOut %llu clients %u",
+		"framesOut %llu unstamped %llu clients %u",
 		(unsigned long long)c->rx, (unsigned long long)c->tx,
 		(unsigned long long)c->rx_hw, (unsigned long long)c->rx_sw,
 		(unsigned long long)c->missing_hw,
@@ -624,7 +624,8 @@ static void sidecar_log_counters(struct sidecar *sc)
 		(unsigned long long)c->tx_timeouts,
 		(unsigned long long)c->client_drops,
 		(unsigned long long)c->clients_refused,
-		(unsigned long long)c->frames_out, server_clients(sc->srv));
+		(unsigned long long)c->frames_out,
+		(unsigned long long)c->unstamped, server_clients(sc->srv));
 }
 
 static void sidecar_signal(struct evloop *loop, int signo, void *arg)

@@ -21,7 +21,7 @@ WINDOW_S = 5.0
 
 STATUS_COUNTERS = ["rx", "tx", "rxHw", "rxSw", "missingHw", "malformed",
                    "truncated", "filtered", "kernelDrops", "txTimeouts",
-                   "clientDrops", "clientsRefused", "framesOut"]
+                   "clientDrops", "clientsRefused", "framesOut", "unstamped"]
 
 
 @pytest.fixture(scope="module")

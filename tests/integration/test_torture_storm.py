@@ -29,7 +29,7 @@ SEQ_RE = re.compile(rb'"type":"rx","msgType":0,"seqId":(\d+),'
 ANY_RX_RE = re.compile(rb'"type":"rx"')
 COUNTERS = ["rx", "tx", "rxHw", "rxSw", "missingHw", "malformed",
             "truncated", "filtered", "kernelDrops", "txTimeouts",
-            "clientDrops", "clientsRefused", "framesOut"]
+            "clientDrops", "clientsRefused", "framesOut", "unstamped"]
 
 
 def is_asan(path):
