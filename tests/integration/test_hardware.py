@@ -137,12 +137,7 @@ def test_general_messages_software_labelled(hwrun, figure):
     hw = [f for _w, f in gen if f["mechanism"] == HW]
     figure("general frames hardware-labelled / all", "%d / %d" % (
         len(hw), len(gen)))
-    if hw:
-        # test_every_label_is_honest proved these labels match the values:
-        # the shim filled ts[2] where no NIC with this filter would.
-        pytest.xfail("fakenic.so stamps port-320 messages in hardware "
-                     "under rx filter ptpv2-l4-event (a real NIC would not); "
-                     "the daemon labels them honestly as hardware")
+    assert not hw, "general messages hardware-stamped under ptpv2-l4-event"
     for wall, f in gen:
         assert f["mechanism"] == SW and is_sw_lag(lag_ns(wall, f)), f
 

@@ -15,8 +15,10 @@
  *  recvmsg, recvmmsg    after the real call, an SCM_TIMESTAMPING(_NEW)
  *                       control message with a software stamp ts[0] gets
  *                       ts[2] = ts[0] + FAKENIC_HW_OFFSET_NS when the fake
- *                       config would have stamped it: rx_filter not NONE
- *                       for received packets, tx_type not OFF for the
+ *                       config would have stamped it: for received packets
+ *                       rx_filter ALL, or any other filter but NONE for
+ *                       PTP event messages (messageType 0-3) only; tx_type
+ *                       not OFF for the
  *                       error queue (MSG_ERRQUEUE) - and, as in the kernel,
  *                       only for sockets asking SOF_TIMESTAMPING_RAW_HARDWARE
  *                       (plus TX_HARDWARE for TX stamps).
@@ -474,10 +476,26 @@ static bool fakenic_drop_this(void)
 	return fk.drop_every > 0 && n % fk.drop_every == 0;
 }
 
-static void fakenic_stamp(int fd, struct msghdr *msg, int flags)
+/* A PTP event message (SYNC, DELAY_REQ, PDELAY_REQ, PDELAY_RESP): what an
+ * event filter such as PTP_V2_L4_EVENT stamps; general messages get a
+ * hardware stamp only under filter ALL, as on a real NIC. */
+static bool fakenic_is_event(const struct msghdr *msg, size_t len)
+{
+	const unsigned char *p;
+
+	if (len < 1 || msg->msg_iovlen < 1 || !msg->msg_iov[0].iov_base ||
+	    msg->msg_iov[0].iov_len < 1) {
+		return false;
+	}
+	p = msg->msg_iov[0].iov_base;
+	return (p[0] & 0x0f) < 4;
+}
+
+static void fakenic_stamp(int fd, struct msghdr *msg, int flags, size_t len)
 {
 	bool tx;
 	struct cmsghdr *cm;
+	int filter;
 
 	fakenic_maybe_reset();
 	if (!fk.active || !msg || !msg->msg_control ||
@@ -491,9 +509,13 @@ static void fakenic_stamp(int fd, struct msghdr *msg, int flags)
 			    HWTSTAMP_TX_OFF) {
 			return;
 		}
-	} else if (__atomic_load_n(&fk.rx_filter, __ATOMIC_SEQ_CST) ==
-		   HWTSTAMP_FILTER_NONE) {
-		return;
+	} else {
+		filter = __atomic_load_n(&fk.rx_filter, __ATOMIC_SEQ_CST);
+		if (filter == HWTSTAMP_FILTER_NONE ||
+		    (filter != HWTSTAMP_FILTER_ALL &&
+		     !fakenic_is_event(msg, len))) {
+			return;
+		}
 	}
 	if (!fakenic_socket_wants(fd, tx)) {
 		return;
@@ -530,7 +552,7 @@ ssize_t recvmsg(int fd, struct msghdr *msg, int flags)
 	n = fk.recvmsg(fd, msg, flags);
 	if (n >= 0) {
 		saved = errno;
-		fakenic_stamp(fd, msg, flags);
+		fakenic_stamp(fd, msg, flags, (size_t)n);
 		errno = saved;
 	}
 	return n;
@@ -546,7 +568,8 @@ int recvmmsg(int fd, struct mmsghdr *vec, unsigned int vlen, int flags,
 	if (n > 0) {
 		saved = errno;
 		for (i = 0; i < n; i++) {
-			fakenic_stamp(fd, &vec[i].msg_hdr, flags);
+			fakenic_stamp(fd, &vec[i].msg_hdr, flags,
+				      vec[i].msg_len);
 		}
 		errno = saved;
 	}
