@@ -165,6 +165,21 @@ static struct slave_pending *slave_find_seq(struct slave *sl, uint16_t seq)
 	return NULL;
 }
 
+/* Our DELAY_REQ @seq as sent (and as its tx frame describes it). */
+static void slave_delay_req(const struct slave *sl, uint16_t seq,
+			    struct ptp_msg *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->hdr.msg_type = PTP_DELAY_REQ;
+	m->hdr.version = 2;
+	m->hdr.msg_length = (uint16_t)ptp_msg_min_len(PTP_DELAY_REQ);
+	m->hdr.domain = sl->master_domain;
+	m->hdr.src = *sl->self;
+	m->hdr.seq_id = seq;
+	m->hdr.control = 1;	    /* Delay_Req, for 1588v1 hardware */
+	m->hdr.log_interval = 0x7f; /* 1588-2008 13.3.2.11 */
+}
+
 static void slave_send(struct slave *sl)
 {
 	struct ptp_msg m;
@@ -175,14 +190,7 @@ static void slave_send(struct slave *sl)
 	if (!sl->have_master || !sl->last.valid) {
 		return;
 	}
-	memset(&m, 0, sizeof(m));
-	m.hdr.msg_type = PTP_DELAY_REQ;
-	m.hdr.version = 2;
-	m.hdr.domain = sl->master_domain;
-	m.hdr.src = *sl->self;
-	m.hdr.seq_id = sl->seq;
-	m.hdr.control = 1;	   /* Delay_Req, for 1588v1 hardware */
-	m.hdr.log_interval = 0x7f; /* 1588-2008 13.3.2.11 */
+	slave_delay_req(sl, sl->seq, &m);
 	len = ptp_msg_build(&m, buf, sizeof(buf));
 	if (len < 0) {
 		return;
@@ -352,15 +360,7 @@ void slave_tx_stamp(struct slave *sl, uint32_t key, const struct timespec *ts,
 	p->have_t3 = true;
 	p->t3 = *ts;
 	p->t3_hw = hw;
-	memset(&m, 0, sizeof(m));
-	m.hdr.msg_type = PTP_DELAY_REQ;
-	m.hdr.version = 2;
-	m.hdr.domain = sl->master_domain;
-	m.hdr.src = *sl->self;
-	m.hdr.seq_id = p->seq;
-	m.hdr.control = 1;
-	m.hdr.log_interval = 0x7f;
-	m.hdr.msg_length = 44;
+	slave_delay_req(sl, p->seq, &m);
 	sl->ops->tx_frame(sl->arg, &m, ts, hw);
 	if (p->have_t4) {
 		slave_complete(sl, p);
