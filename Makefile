@@ -143,16 +143,21 @@ check: deps
 	$(MAKE) fuzz FUZZ_SECONDS=$(if $(filter 30,$(FUZZ_SECONDS)),20,$(FUZZ_SECONDS))
 	$(MAKE) integration
 
-demo: deps all tools
+# deps first, then a fresh make: pkg-config's flags are read when the
+# Makefile is parsed, which on a new machine is before deps installed it.
+demo: deps
+	$(MAKE) all tools
 	tests/demo.sh
 
-bench: deps all tools
+bench: deps
+	$(MAKE) all tools
 	tests/bench/run.sh
 
 # The full torture suite (valgrind case included), then the whole
 # integration suite again under ASan+UBSan (LD_PRELOAD shims need the
 # link-order check off).
-torture: deps all tools asan
+torture: deps
+	$(MAKE) all tools asan
 	TBLK_TORTURE=full TBLK_BUILD=$(B) $(PYTHON) -m pytest -v -rs \
 		tests/integration -k torture $(PYTEST_ARGS)
 	ASAN_OPTIONS=verify_asan_link_order=0 $(MAKE) integration-asan
