@@ -4,7 +4,8 @@
 #   make unit         cmocka unit tests (and again under ASan+UBSan: unit-asan)
 #   make fuzz         libFuzzer targets, each for FUZZ_SECONDS
 #   make integration  the real daemon in network namespaces (root)
-#   make check        everything there is to test; what .ci/run runs
+#   make check        everything there is to test (integration again under
+#                     ASan+UBSan); what .ci/run runs
 #   make demo         a live stream from a real ptp4l grandmaster (root)
 #   make bench        figures beside a bare recvmsg loop (root)
 #   make torture      the full reliability suite (root)
@@ -91,6 +92,9 @@ $(eval $(call variant,$(B)/fuzz,$(CLANG),$(FUZZ_FLAGS)))
 	check demo bench torture deps install uninstall clean format \
 	format-check tools asan
 
+# Objects of the test tools are intermediates of a chain rule; keep them.
+.SECONDARY:
+
 all: $(BIN) $(B)/libtblk.a
 
 tools: $(TOOLS:%=$(B)/tools/%) $(SHIM_SRCS:tests/shim/%.c=$(B)/%.so) \
@@ -142,6 +146,7 @@ check: deps
 	$(MAKE) unit-asan
 	$(MAKE) fuzz FUZZ_SECONDS=$(if $(filter 30,$(FUZZ_SECONDS)),20,$(FUZZ_SECONDS))
 	$(MAKE) integration
+	ASAN_OPTIONS=verify_asan_link_order=0 $(MAKE) integration-asan
 
 # deps first, then a fresh make: pkg-config's flags are read when the
 # Makefile is parsed, which on a new machine is before deps installed it.
