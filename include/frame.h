@@ -20,12 +20,12 @@
 #define FRAME_NS_STRLEN 32
 
 struct frame_stamp {
-	bool tx;		    /* "tx" rather than "rx" */
-	const struct ptp_msg *msg;  /* the parsed message */
-	struct timespec stamp;	    /* the stamp being published */
-	bool hw;		    /* stamp is a NIC hardware stamp */
-	const char *iface;	    /* NULL: key omitted */
-	int phc;		    /* PHC index; only written when hw and >= 0 */
+	bool tx;		   /* "tx" rather than "rx" */
+	const struct ptp_msg *msg; /* the parsed message */
+	struct timespec stamp;	   /* the stamp being published */
+	bool hw;		   /* stamp is a NIC hardware stamp */
+	const char *iface;	   /* NULL: key omitted */
+	int phc; /* PHC index; only written when hw and >= 0 */
 };
 
 struct frame_sample {
@@ -42,8 +42,8 @@ struct frame_status {
 	const char *iface;
 	int ifindex;
 	bool link_up;
-	bool hw;		 /* "hardware" or "software" stamping in force */
-	int phc;		 /* -1: null */
+	bool hw; /* "hardware" or "software" stamping in force */
+	int phc; /* -1: null */
 	const char *hwts_filter; /* NULL: null */
 	unsigned int clients;
 	uint64_t uptime_s;

@@ -10,7 +10,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PTP_HDR_LEN 34
+#define PTP_HDR_LEN	 34
 #define PTP_CLOCK_ID_LEN 8
 /* "aabbcc.fffe.ddeeff-65535" plus NUL */
 #define PTP_PORT_ID_STRLEN 25
@@ -32,7 +32,7 @@ enum ptp_msg_type {
 
 /* flagField bits, host order (octet 0 is the high byte) */
 #define PTP_FLAG_TWO_STEP (1 << 9)
-#define PTP_FLAG_UNICAST (1 << 10)
+#define PTP_FLAG_UNICAST  (1 << 10)
 
 struct ptp_port_id {
 	uint8_t clock_id[PTP_CLOCK_ID_LEN];
@@ -49,7 +49,7 @@ struct ptp_header {
 	uint8_t transport_specific; /* majorSdoId, high nibble of octet 0 */
 	uint8_t msg_type;	    /* low nibble of octet 0 */
 	uint8_t version;	    /* versionPTP, low nibble of octet 1 */
-	uint8_t minor_version;	    /* minorVersionPTP, high nibble of octet 1 */
+	uint8_t minor_version; /* minorVersionPTP, high nibble of octet 1 */
 	uint16_t msg_length;
 	uint8_t domain;
 	uint8_t minor_sdo_id;
