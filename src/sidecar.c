@@ -2,7 +2,7 @@
 /*
  * The daemon: one epoll loop, the PTP sockets, the client server, systemd
  * notification, rtnetlink, signals. Everything a packet goes through on its
- * way to a client is in sidecar_packet().
+ * way to a client is in rx_packet().
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -35,61 +35,16 @@
 #include "request.h"
 #include "server.h"
 #include "sidecar.h"
+#include "sidecar_int.h"
 #include "slave.h"
 #include "ts_cmsg.h"
-
-#define RX_BATCH	      32
-#define RX_BATCHES_PER_WAKEUP 8
-/* PTP messages fit well inside one Ethernet frame; anything longer is
- * reported by the kernel with MSG_TRUNC and dropped as truncated. */
-#define RX_PKT_MAX   1536
-#define RX_CTRL_MAX  512
-#define NSEC_PER_SEC 1000000000ULL
-
-struct sidecar {
-	const struct config *cfg;
-	struct evloop *loop;
-	struct server *srv;
-	struct slave *slave;
-	struct ptp_sock ps;
-	bool ps_open;
-	int link_fd;
-	int status_tfd;
-	int watchdog_tfd;
-	struct counters c;
-	struct ratelimit rl_bad;  /* malformed / truncated from the wire */
-	struct ratelimit rl_link; /* link and re-arm trouble */
-	uint64_t start_ns;
-	/* the interface */
-	int ifindex;
-	bool link_up;
-	struct ptp_port_id self;
-	/* the stamping in force */
-	bool hw; /* NIC stamps are what we publish for event messages */
-	bool hw_required; /* --timestamping hardware */
-	int phc;	  /* -1: none */
-	int hwts_filter;  /* -1: unknown (driver cannot report it) */
-	unsigned int kept_caps;
-	char status_text[256];
-	int exit_code;
-	/* receive batch, reused for every packet: nothing is allocated on
-	 * the per-packet path */
-	struct mmsghdr mm[RX_BATCH];
-	struct iovec iov[RX_BATCH];
-	uint8_t pkt[RX_BATCH][RX_PKT_MAX];
-	union {
-		char buf[RX_CTRL_MAX];
-		struct cmsghdr align;
-	} ctl[RX_BATCH];
-	char frame[FRAME_MAX];
-};
 
 static uint64_t sidecar_uptime_s(const struct sidecar *sc)
 {
 	return (ev_now_ns() - sc->start_ns) / NSEC_PER_SEC;
 }
 
-static void sidecar_publish(struct sidecar *sc, unsigned int sub, int len)
+void sidecar_publish(struct sidecar *sc, unsigned int sub, int len)
 {
 	if (len < 0) {
 		log_ratelimited(&sc->rl_link, LOG_ERR,
@@ -99,52 +54,12 @@ static void sidecar_publish(struct sidecar *sc, unsigned int sub, int len)
 	server_broadcast(sc->srv, sub, sc->frame, (size_t)len);
 }
 
-/* The kernel counts packets dropped at a full receive queue per socket
- * (sk_drops). SO_RXQ_OVFL reports it on the next packet queued after a
- * drop; SO_MEMINFO reads it at any time, so drops at the end of a burst
- * are not missed. Both are the same cumulative count. */
-static void sidecar_drops_seen(struct sidecar *sc, int which, uint32_t drops)
-{
-	uint32_t delta = drops - sc->ps.drops[which];
-
-	/* the count only grows; a smaller value is an older report */
-	if (delta && delta < (1U << 31)) {
-		sc->c.kernel_drops += delta;
-		sc->ps.drops[which] = drops;
-	}
-}
-
-static void sidecar_drops(struct sidecar *sc, int which,
-			  const struct ts_cmsg *tc)
-{
-	if (tc->flags & TS_CMSG_OVFL) {
-		sidecar_drops_seen(sc, which, tc->drops);
-	}
-}
-
-static void sidecar_drops_poll(struct sidecar *sc)
-{
-	if (!sc->ps_open) {
-		return;
-	}
-	for (int i = 0; i < PTP_SOCK_N; i++) {
-		uint32_t mem[SK_MEMINFO_VARS];
-		socklen_t len = sizeof(mem);
-
-		if (!getsockopt(sc->ps.fd[i], SOL_SOCKET, SO_MEMINFO, mem,
-				&len) &&
-		    len > SK_MEMINFO_DROPS * sizeof(mem[0])) {
-			sidecar_drops_seen(sc, i, mem[SK_MEMINFO_DROPS]);
-		}
-	}
-}
-
 static int sidecar_status_encode(char *buf, size_t size, void *arg)
 {
 	struct sidecar *sc = arg;
 	struct frame_status st;
 
-	sidecar_drops_poll(sc);
+	rx_drops_poll(sc);
 	st = (struct frame_status){
 		.iface = sc->cfg->iface,
 		.ifindex = sc->ifindex,
@@ -165,7 +80,7 @@ static int sidecar_status_encode(char *buf, size_t size, void *arg)
 
 /* STATUS= for systemctl status: sent when the text changes, which the
  * status timer bounds to once per --status-interval for counter changes. */
-static void sidecar_notify_status(struct sidecar *sc)
+void sidecar_notify_status(struct sidecar *sc)
 {
 	char text[sizeof(sc->status_text)];
 
@@ -182,398 +97,6 @@ static void sidecar_notify_status(struct sidecar *sc)
 	if (strcmp(text, sc->status_text)) {
 		memcpy(sc->status_text, text, sizeof(text));
 		sd_notifyf(0, "STATUS=%s", text);
-	}
-}
-
-static void sidecar_packet(struct sidecar *sc, int which, const uint8_t *buf,
-			   size_t len, const struct msghdr *mh)
-{
-	struct ptp_msg msg;
-	struct ts_cmsg tc;
-	struct frame_stamp f;
-	bool hw;
-	int r;
-
-	r = ts_cmsg_parse(mh, &tc);
-	sidecar_drops(sc, which, &tc);
-	if (r == -EMSGSIZE) {
-		sc->c.truncated++;
-		log_ratelimited(
-			&sc->rl_bad, LOG_DEBUG,
-			"dropped a truncated packet (%zu bytes, flags 0x%x)",
-			len, (unsigned int)mh->msg_flags);
-		return;
-	}
-	r = ptp_msg_parse(buf, len, &msg);
-	if (r) {
-		sc->c.malformed++;
-		log_ratelimited(
-			&sc->rl_bad, LOG_DEBUG,
-			"dropped a malformed PTP message (%zu bytes): %s", len,
-			strerror(-r));
-		return;
-	}
-	if ((sc->cfg->domain >= 0 && msg.hdr.domain != sc->cfg->domain) ||
-	    ptp_port_id_equal(&msg.hdr.src, &sc->self)) {
-		sc->c.filtered++;
-		return;
-	}
-	hw = tc.flags & TS_CMSG_HW;
-	if (hw) {
-		sc->c.rx_hw++;
-	} else {
-		sc->c.rx_sw++;
-	}
-	/* Promise 1: under --timestamping hardware an event message is
-	 * published with a NIC stamp or not at all. */
-	if (!hw && sc->hw_required && ptp_msg_is_event(msg.hdr.msg_type)) {
-		sc->c.missing_hw++;
-		return;
-	}
-	/* Software stamping is enabled on every socket, so this needs a kernel
-	 * that stamped nothing at all; there is no time to publish. */
-	if (!hw && !(tc.flags & TS_CMSG_SW)) {
-		sc->c.unstamped++;
-		return;
-	}
-	f = (struct frame_stamp){
-		.tx = false,
-		.msg = &msg,
-		.stamp = hw ? tc.hw : tc.sw,
-		.hw = hw,
-		.iface = sc->cfg->iface,
-		.phc = sc->phc,
-	};
-	if (sc->slave) {
-		slave_rx(sc->slave, &msg, &f.stamp, hw);
-	}
-	sc->c.rx++;
-	sidecar_publish(sc, SUB_RX,
-			frame_encode_stamp(&f, sc->frame, sizeof(sc->frame)));
-}
-
-static void sidecar_recv(struct sidecar *sc, int which)
-{
-	int fd = sc->ps.fd[which];
-
-	for (int b = 0; b < RX_BATCHES_PER_WAKEUP; b++) {
-		int n;
-
-		for (int i = 0; i < RX_BATCH; i++) {
-			struct msghdr *mh = &sc->mm[i].msg_hdr;
-
-			sc->iov[i].iov_base = sc->pkt[i];
-			sc->iov[i].iov_len = sizeof(sc->pkt[i]);
-			*mh = (struct msghdr){
-				.msg_iov = &sc->iov[i],
-				.msg_iovlen = 1,
-				.msg_control = sc->ctl[i].buf,
-				.msg_controllen = sizeof(sc->ctl[i].buf),
-			};
-		}
-		n = recvmmsg(fd, sc->mm, RX_BATCH, MSG_DONTWAIT, NULL);
-		if (n < 0) {
-			if (errno != EAGAIN && errno != EINTR) {
-				log_ratelimited(&sc->rl_link, LOG_WARNING,
-						"recvmmsg on UDP %d: %m",
-						which == PTP_SOCK_EVENT ? 319
-									: 320);
-			}
-			return;
-		}
-		for (int i = 0; i < n; i++) {
-			sidecar_packet(sc, which, sc->pkt[i], sc->mm[i].msg_len,
-				       &sc->mm[i].msg_hdr);
-		}
-		/* one write per client per batch keeps queues short and the
-		 * latency of the first frame of a batch bounded */
-		server_flush(sc->srv);
-		if (n < RX_BATCH) {
-			return;
-		}
-	}
-}
-
-/* TX stamps of our own DELAY_REQ (and anything else the kernel queued on
- * the error queue, such as ICMP errors, which are drained and ignored). */
-static void sidecar_errqueue(struct sidecar *sc, int which)
-{
-	for (int i = 0; i < 64; i++) {
-		uint8_t data[RX_PKT_MAX];
-		union {
-			char buf[RX_CTRL_MAX];
-			struct cmsghdr align;
-		} ctl;
-		struct iovec iov = {data, sizeof(data)};
-		struct msghdr mh = {
-			.msg_iov = &iov,
-			.msg_iovlen = 1,
-			.msg_control = ctl.buf,
-			.msg_controllen = sizeof(ctl.buf),
-		};
-		struct ts_cmsg tc;
-		ssize_t n;
-
-		n = recvmsg(sc->ps.fd[which], &mh, MSG_ERRQUEUE | MSG_DONTWAIT);
-		if (n < 0) {
-			return;
-		}
-		if (ts_cmsg_parse(&mh, &tc) || !(tc.flags & TS_CMSG_EXTERR) ||
-		    tc.ee.ee_origin != SO_EE_ORIGIN_TIMESTAMPING ||
-		    tc.ee.ee_info != SCM_TSTAMP_SND) {
-			continue;
-		}
-		if (!sc->slave || !(tc.flags & (TS_CMSG_HW | TS_CMSG_SW))) {
-			continue;
-		}
-		slave_tx_stamp(sc->slave, tc.ee.ee_data,
-			       (tc.flags & TS_CMSG_HW) ? &tc.hw : &tc.sw,
-			       tc.flags & TS_CMSG_HW);
-	}
-}
-
-static void sidecar_ptp_event(struct evloop *loop, int fd, uint32_t events,
-			      void *arg)
-{
-	struct sidecar *sc = arg;
-	int which = fd == sc->ps.fd[PTP_SOCK_EVENT] ? PTP_SOCK_EVENT
-						    : PTP_SOCK_GENERAL;
-
-	(void)loop;
-	if (events & EPOLLERR) {
-		sidecar_errqueue(sc, which);
-	}
-	if (events & EPOLLIN) {
-		sidecar_recv(sc, which);
-	}
-}
-
-/* ---- hardware stamping ------------------------------------------------ */
-
-/*
- * Probe the NIC and apply --hwts-config for the requested mode. Sets
- * sc->hw, sc->phc and sc->hwts_filter. Returns 0, or the hwts_decide()
- * error (-EOPNOTSUPP: unusable, -EPERM: CAP_NET_ADMIN missing) with
- * @reason filled.
- */
-static int sidecar_hw_apply(struct sidecar *sc, char *reason, size_t rlen)
-{
-	const struct config *cfg = sc->cfg;
-	struct hwts_probe p = {
-		.ifname = cfg->iface,
-		.may_write = cfg->hwts == HWTS_ENSURE,
-		.need_tx = cfg->delay_req,
-	};
-	struct hwts_decision d;
-	int fd, r;
-
-	sc->phc = -1;
-	sc->hwts_filter = -1;
-	if (cfg->ts == TS_SOFTWARE) {
-		sc->hw = false;
-		return 0;
-	}
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		snprintf(reason, rlen, "socket: %s", strerror(errno));
-		return -errno;
-	}
-	p.info_err = nic_ts_info(fd, cfg->iface, &p.info);
-	p.get_err = nic_hwtstamp_get(fd, cfg->iface, &p.cur);
-	r = hwts_decide(cfg->ts, &p, &d);
-	if (r == 0 && d.write) {
-		struct hwtstamp_config applied = d.want;
-
-		p.set_err = nic_hwtstamp_set(fd, cfg->iface, &applied);
-		if (!p.set_err && !hwts_readback_ok(&applied)) {
-			p.set_err = -ERANGE;
-		}
-		if (p.set_err) {
-			r = hwts_decide(cfg->ts, &p, &d);
-		} else {
-			log_notice("%s: hardware timestamping set: tx %s, rx "
-				   "filter %s",
-				   cfg->iface,
-				   hwts_tx_type_name(applied.tx_type),
-				   hwts_rx_filter_name(applied.rx_filter));
-			p.cur = applied;
-			p.get_err = 0;
-		}
-	}
-	close(fd);
-	snprintf(reason, rlen, "%s", d.reason);
-	if (r) {
-		sc->hw = false;
-		return r;
-	}
-	sc->hw = d.hardware;
-	if (!p.info_err && p.info.phc_index >= 0) {
-		sc->phc = p.info.phc_index;
-	}
-	if (!p.get_err) {
-		sc->hwts_filter = p.cur.rx_filter;
-	}
-	return 0;
-}
-
-/* ---- link changes ----------------------------------------------------- */
-
-static int sidecar_self_id(struct sidecar *sc)
-{
-	struct ifreq ifr;
-	const uint8_t *mac;
-	int fd, r = 0;
-
-	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-	if (fd < 0) {
-		return -errno;
-	}
-	memset(&ifr, 0, sizeof(ifr));
-	snprintf(ifr.ifr_name, sizeof(ifr.ifr_name), "%s", sc->cfg->iface);
-	if (ioctl(fd, SIOCGIFHWADDR, &ifr)) {
-		r = -errno;
-	}
-	close(fd);
-	if (r) {
-		return r;
-	}
-	/* clockIdentity from the MAC as an EUI-64 (1588-2008 7.5.2.2.2) */
-	mac = (const uint8_t *)ifr.ifr_hwaddr.sa_data;
-	sc->self.clock_id[0] = mac[0];
-	sc->self.clock_id[1] = mac[1];
-	sc->self.clock_id[2] = mac[2];
-	sc->self.clock_id[3] = 0xff;
-	sc->self.clock_id[4] = 0xfe;
-	sc->self.clock_id[5] = mac[3];
-	sc->self.clock_id[6] = mac[4];
-	sc->self.clock_id[7] = mac[5];
-	sc->self.port = sc->cfg->port_number;
-	return 0;
-}
-
-static void sidecar_sockets_close(struct sidecar *sc)
-{
-	if (!sc->ps_open) {
-		return;
-	}
-	for (int i = 0; i < PTP_SOCK_N; i++) {
-		ev_del(sc->loop, sc->ps.fd[i]);
-	}
-	ptp_sock_close(&sc->ps);
-	sc->ps_open = false;
-}
-
-static int sidecar_sockets_open(struct sidecar *sc, const char **why)
-{
-	int r;
-
-	r = ptp_sock_open(&sc->ps, sc->cfg->iface, sc->ifindex,
-			  sc->cfg->ts != TS_SOFTWARE, sc->cfg->rcvbuf, why);
-	if (r) {
-		return r;
-	}
-	sc->ps_open = true;
-	if (sc->loop) {
-		for (int i = 0; i < PTP_SOCK_N; i++) {
-			r = ev_add(sc->loop, sc->ps.fd[i], EPOLLIN,
-				   sidecar_ptp_event, sc);
-			if (r) {
-				*why = "epoll";
-				sidecar_sockets_close(sc);
-				return r;
-			}
-		}
-	}
-	return 0;
-}
-
-/* Bring the interface back: re-probe, re-arm hardware stamping (a NIC
- * reset clears it), and reopen the sockets when the ifindex changed (a
- * re-created interface: SO_BINDTODEVICE and memberships named the old
- * one). */
-static void sidecar_link_refresh(struct sidecar *sc,
-				 const struct link_event *ev)
-{
-	bool was_up = sc->link_up;
-	char reason[256];
-	const char *why = "";
-	int r;
-
-	if (ev->deleted || ev->ifindex <= 0) {
-		if (sc->link_up || sc->ps_open) {
-			log_notice("%s: interface removed; waiting for it to "
-				   "return",
-				   sc->cfg->iface);
-		}
-		sc->link_up = false;
-		sidecar_sockets_close(sc);
-		if (sc->slave) {
-			slave_reset(sc->slave);
-		}
-		sidecar_notify_status(sc);
-		return;
-	}
-	sc->link_up = ev->up;
-	if (ev->ifindex != sc->ifindex || !sc->ps_open) {
-		log_notice("%s: interface is back as ifindex %d (was %d); "
-			   "reopening sockets",
-			   sc->cfg->iface, ev->ifindex, sc->ifindex);
-		sidecar_sockets_close(sc);
-		sc->ifindex = ev->ifindex;
-		sidecar_self_id(sc);
-		r = sidecar_sockets_open(sc, &why);
-		if (r) {
-			log_ratelimited(&sc->rl_link, LOG_ERR,
-					"%s: cannot reopen PTP sockets: %s: %s",
-					sc->cfg->iface, why, strerror(-r));
-		}
-	}
-	if (sc->link_up && !was_up) {
-		log_notice("%s: link up", sc->cfg->iface);
-		if (sc->cfg->ts != TS_SOFTWARE) {
-			r = sidecar_hw_apply(sc, reason, sizeof(reason));
-			if (r || (sc->hw_required && !sc->hw)) {
-				log_ratelimited(&sc->rl_link, LOG_ERR,
-						"%s: hardware timestamping not "
-						"restored: %s",
-						sc->cfg->iface, reason);
-			}
-		}
-	} else if (!sc->link_up && was_up) {
-		log_notice("%s: link down", sc->cfg->iface);
-		if (sc->slave) {
-			slave_reset(sc->slave);
-		}
-	}
-	sidecar_notify_status(sc);
-}
-
-static void sidecar_link_event(struct evloop *loop, int fd, uint32_t events,
-			       void *arg)
-{
-	struct sidecar *sc = arg;
-	char buf[16384];
-
-	(void)loop;
-	(void)events;
-	for (;;) {
-		struct link_event ev;
-		ssize_t n = recv(fd, buf, sizeof(buf), MSG_DONTWAIT);
-
-		if (n < 0 && errno == ENOBUFS) {
-			/* the kernel dropped notifications: ask directly */
-			if (link_query(sc->cfg->iface, &ev)) {
-				ev = (struct link_event){.deleted = true};
-			}
-			sidecar_link_refresh(sc, &ev);
-			continue;
-		}
-		if (n <= 0) {
-			return;
-		}
-		if (link_parse(buf, (size_t)n, sc->cfg->iface, &ev) == 1) {
-			sidecar_link_refresh(sc, &ev);
-		}
 	}
 }
 
@@ -608,7 +131,7 @@ static void sidecar_log_counters(struct sidecar *sc)
 {
 	const struct counters *c = &sc->c;
 
-	sidecar_drops_poll(sc);
+	rx_drops_poll(sc);
 	log_notice(
 		"counters: rx %llu tx %llu rxHw %llu rxSw %llu missingHw %llu "
 		"malformed %llu truncated %llu filtered %llu kernelDrops %llu "
@@ -647,7 +170,7 @@ static void sidecar_signal(struct evloop *loop, int signo, void *arg)
 		}
 		/* force the hardware config to be re-applied */
 		sc->link_up = false;
-		sidecar_link_refresh(sc, &ev);
+		iface_link_refresh(sc, &ev);
 		break;
 	case SIGUSR1:
 		sidecar_log_counters(sc);
@@ -760,9 +283,9 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 	}
 	sc->ifindex = ev.ifindex;
 	sc->link_up = ev.up;
-	sidecar_self_id(sc);
+	iface_self_id(sc);
 
-	r = sidecar_hw_apply(sc, reason, sizeof(reason));
+	r = iface_hw_apply(sc, reason, sizeof(reason));
 	if (r == -EPERM) {
 		return sidecar_refuse(EX_NOPERM, "%s: %s (needs CAP_NET_ADMIN)",
 				      cfg->iface, reason);
@@ -781,7 +304,7 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 	if (r) {
 		return sidecar_refuse(EX_OSERR, "epoll: %s", strerror(-r));
 	}
-	r = sidecar_sockets_open(sc, &why);
+	r = iface_sockets_open(sc, &why);
 	if (r == -EACCES || r == -EPERM) {
 		return sidecar_refuse(EX_NOPERM,
 				      "%s: %s: %s (binding UDP ports 319/320 "
@@ -827,7 +350,7 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 		return sidecar_refuse(EX_OSERR, "rtnetlink: %s",
 				      strerror(-sc->link_fd));
 	}
-	ev_add(sc->loop, sc->link_fd, EPOLLIN, sidecar_link_event, sc);
+	ev_add(sc->loop, sc->link_fd, EPOLLIN, iface_link_event, sc);
 
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -961,7 +484,7 @@ int sidecar_run(const struct config *cfg)
 	if (sc->srv) {
 		server_close(sc->srv);
 	}
-	sidecar_sockets_close(sc);
+	iface_sockets_close(sc);
 	if (sc->link_fd >= 0) {
 		if (sc->loop) {
 			ev_del(sc->loop, sc->link_fd);
