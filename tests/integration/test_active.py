@@ -5,6 +5,7 @@ the sidecar's own portIdentity, every TX stamp (OPT_ID) finds its Delay_Req,
 samples agree with ptp4l's own meanPathDelay, and ptp4l's exchange goes on
 undisturbed. Then the same through the fake NIC in hardware mode."""
 
+import contextlib
 import os
 import statistics
 import time
@@ -24,12 +25,12 @@ def median(xs):
     return statistics.median(xs) if xs else None
 
 
-@pytest.fixture(scope="module")
-def active(request, daemon_bin, netpair, grandmaster, tmpbase):
+@contextlib.contextmanager
+def exchange_window(daemon_bin, netpair, tmpbase, name):
     """ptp4l slave first (as on a real host), exchanging; then the sidecar
     with --delay-req, watched WINDOW_S s by a client (rx, tx, sample,
     status), tcpdump and pmc (CURRENT_DATA_SET every ~0.4 s)."""
-    wd = os.path.join(tmpbase, "active")
+    wd = os.path.join(tmpbase, name)
     os.mkdir(wd, 0o755)
     launcher = netns.Launcher(daemon_bin, netpair, wd)
     slave = netns.free_running_slave(netpair, wd).start()
@@ -85,6 +86,12 @@ def active(request, daemon_bin, netpair, grandmaster, tmpbase):
         launcher.finish(failed)
         if failed:
             print("---- ptp4l slave log:\n" + slave.output()[-3000:])
+
+
+@pytest.fixture(scope="module")
+def active(daemon_bin, netpair, grandmaster, tmpbase):
+    with exchange_window(daemon_bin, netpair, tmpbase, "active") as a:
+        yield a
 
 
 def fr(a, typ, msg_type=None):
@@ -167,23 +174,35 @@ def test_samples_consistent_with_frames(active, figure):
     figure("samples", len(samples))
 
 
-# With software stamps on veth the sidecar's t4-t3 can run a few hundred
-# ns above ptp4l's (the TX stamp is taken before the kernel queues it on
-# the error queue and wakes the socket's epoll entry; ptp4l's socket has
-# no waiter then): on a quiet machine the medians agree within ~0.5 us,
-# inside the issue's 1 us. CPU load widens it.
-def test_delay_agrees_with_ptp4l(active, figure):
-    a = active
+def delay_agreement(a, figure, label):
     d = sorted(s["delayNs"] for s in fr(a, "sample"))
     ours = median(d)
     theirs = median([m for m, _o in a["mpd"]])
-    figure("sample delayNs p10 / p90 (ns)", "%d / %d" % (
-        d[len(d) // 10], d[len(d) * 9 // 10]))
     tol = max(0.2 * theirs, 1000)
-    figure("sample delayNs median / ptp4l meanPathDelay median (ns)",
-           "%d / %.0f (tolerance %.0f, %d pmc reads)" % (
-               ours, theirs, tol, len(a["mpd"])))
-    assert abs(ours - theirs) <= tol
+    figure("%s: sample delayNs p10 / median / p90 (ns)" % label,
+           "%d / %d / %d" % (d[len(d) // 10], ours, d[len(d) * 9 // 10]))
+    figure("%s: ptp4l meanPathDelay median (ns)" % label,
+           "%.0f (tolerance %.0f, %d pmc reads)" % (theirs, tol,
+                                                    len(a["mpd"])))
+    return abs(ours - theirs) <= tol, ours, theirs, tol
+
+
+def test_delay_agrees_with_ptp4l(active, daemon_bin, netpair, tmpbase,
+                                 figure):
+    """The samples' median delayNs is within 20 % or 1 us of the
+    meanPathDelay ptp4l measures over the same window.
+
+    Both are software stamps on a shared 2-core VM: a burst of CPU load or
+    steal time during the window skews one side's medians by more than a
+    microsecond (seen: 2154 vs 951 ns while a compiler ran beside). So a
+    window that disagrees is measured once more, and the second must
+    agree: a real bias in the sidecar's arithmetic or stamps fails both."""
+    ok, ours, theirs, tol = delay_agreement(active, figure, "window 1")
+    if not ok:
+        with exchange_window(daemon_bin, netpair, tmpbase, "active2") as a2:
+            ok, ours, theirs, tol = delay_agreement(a2, figure, "window 2")
+    assert ok, "sidecar %d ns vs ptp4l %.0f ns (tolerance %.0f)" % (
+        ours, theirs, tol)
 
 
 def test_ptp4l_slave_undisturbed(active, figure):
