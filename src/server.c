@@ -3,10 +3,9 @@
  * The client side (SPEC §5): one Unix SOCK_STREAM listener and up to
  * max_clients non-blocking clients, each with one ordered output queue.
  *
- * Frames never interleave: each client has a single ordered queue, and a
- * frame is written directly only when that queue is empty, so bytes reach
- * the socket strictly in queue order and a frame's tail always follows its
- * head with nothing in between.
+ * Frames never interleave: every byte for a client goes through its one
+ * ordered queue, which server_flush() writes from the head, so a frame's
+ * tail always follows its head with nothing in between.
  */
 #include <errno.h>
 #include <fcntl.h>
