@@ -55,7 +55,6 @@ struct sidecar {
 	int hwts_filter;  /* -1: unknown (driver cannot report it) */
 	unsigned int kept_caps;
 	char status_text[256];
-	int exit_code;
 	/* receive batch, reused for every packet: nothing is allocated on
 	 * the per-packet path */
 	struct mmsghdr mm[RX_BATCH];

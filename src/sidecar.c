@@ -5,39 +5,24 @@
  * way to a client is in rx_packet().
  */
 #include <errno.h>
+#include <signal.h>
 #include <stdarg.h>
-#include <time.h>
-#include <linux/errqueue.h>
-#include <linux/net_tstamp.h>
-#include <linux/sock_diag.h>
-#include <net/if.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
-#include <sys/ioctl.h>
-#include <sys/socket.h>
 #include <sysexits.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
-#include "counters.h"
-#include "evloop.h"
-#include "frame.h"
 #include "hwts.h"
 #include "link.h"
-#include "log.h"
-#include "nic.h"
 #include "privs.h"
-#include "ptp_msg.h"
-#include "ptp_sock.h"
 #include "request.h"
 #include "server.h"
 #include "sidecar.h"
 #include "sidecar_int.h"
 #include "slave.h"
-#include "ts_cmsg.h"
 
 static uint64_t sidecar_uptime_s(const struct sidecar *sc)
 {
