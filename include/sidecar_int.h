@@ -77,6 +77,8 @@ void sidecar_notify_status(struct sidecar *sc);
 
 /* rx.c */
 
+/* Point the receive batch at the context's buffers, once. */
+void rx_init(struct sidecar *sc);
 /* epoll callback of the PTP sockets: received packets and the error
  * queue (TX stamps). */
 void rx_ptp_event(struct evloop *loop, int fd, uint32_t events, void *arg);
@@ -95,8 +97,13 @@ int iface_self_id(struct sidecar *sc);
  * *@why naming the step. */
 int iface_sockets_open(struct sidecar *sc, const char **why);
 void iface_sockets_close(struct sidecar *sc);
-/* React to a link event: down, up (re-arm), deleted, re-created. */
-void iface_link_refresh(struct sidecar *sc, const struct link_event *ev);
+/* React to a link event: down, up (re-arm), deleted, re-created; @rearm
+ * re-applies the hardware config even without an up transition. */
+void iface_link_refresh(struct sidecar *sc, const struct link_event *ev,
+			bool rearm);
+/* Ask the kernel for the link state and refresh from it (SIGHUP with
+ * @rearm, lost rtnetlink notifications without). */
+void iface_reprobe(struct sidecar *sc, bool rearm);
 /* epoll callback of the rtnetlink socket. */
 void iface_link_event(struct evloop *loop, int fd, uint32_t events, void *arg);
 

@@ -160,10 +160,28 @@ int iface_sockets_open(struct sidecar *sc, const char **why)
  * reset clears it), and reopen the sockets when the ifindex changed (a
  * re-created interface: SO_BINDTODEVICE and memberships named the old
  * one). */
-void iface_link_refresh(struct sidecar *sc, const struct link_event *ev)
+/* Re-apply the hardware config: a NIC reset (or anything else) may have
+ * cleared it while we were not looking. */
+static void iface_rearm(struct sidecar *sc)
+{
+	char reason[256];
+	int r;
+
+	if (sc->cfg->ts == TS_SOFTWARE) {
+		return;
+	}
+	r = iface_hw_apply(sc, reason, sizeof(reason));
+	if (r || (sc->hw_required && !sc->hw)) {
+		log_ratelimited(&sc->rl_link, LOG_ERR,
+				"%s: hardware timestamping not restored: %s",
+				sc->cfg->iface, reason);
+	}
+}
+
+void iface_link_refresh(struct sidecar *sc, const struct link_event *ev,
+			bool rearm)
 {
 	bool was_up = sc->link_up;
-	char reason[256];
 	const char *why = "";
 	int r;
 
@@ -198,15 +216,9 @@ void iface_link_refresh(struct sidecar *sc, const struct link_event *ev)
 	}
 	if (sc->link_up && !was_up) {
 		log_notice("%s: link up", sc->cfg->iface);
-		if (sc->cfg->ts != TS_SOFTWARE) {
-			r = iface_hw_apply(sc, reason, sizeof(reason));
-			if (r || (sc->hw_required && !sc->hw)) {
-				log_ratelimited(&sc->rl_link, LOG_ERR,
-						"%s: hardware timestamping not "
-						"restored: %s",
-						sc->cfg->iface, reason);
-			}
-		}
+		iface_rearm(sc);
+	} else if (sc->link_up && rearm) {
+		iface_rearm(sc);
 	} else if (!sc->link_up && was_up) {
 		log_notice("%s: link down", sc->cfg->iface);
 		if (sc->slave) {
@@ -214,6 +226,16 @@ void iface_link_refresh(struct sidecar *sc, const struct link_event *ev)
 		}
 	}
 	sidecar_notify_status(sc);
+}
+
+void iface_reprobe(struct sidecar *sc, bool rearm)
+{
+	struct link_event ev;
+
+	if (link_query(sc->cfg->iface, &ev)) {
+		ev = (struct link_event){.deleted = true};
+	}
+	iface_link_refresh(sc, &ev, rearm);
 }
 
 void iface_link_event(struct evloop *loop, int fd, uint32_t events, void *arg)
@@ -229,17 +251,14 @@ void iface_link_event(struct evloop *loop, int fd, uint32_t events, void *arg)
 
 		if (n < 0 && errno == ENOBUFS) {
 			/* the kernel dropped notifications: ask directly */
-			if (link_query(sc->cfg->iface, &ev)) {
-				ev = (struct link_event){.deleted = true};
-			}
-			iface_link_refresh(sc, &ev);
+			iface_reprobe(sc, false);
 			continue;
 		}
 		if (n <= 0) {
 			return;
 		}
 		if (link_parse(buf, (size_t)n, sc->cfg->iface, &ev) == 1) {
-			iface_link_refresh(sc, &ev);
+			iface_link_refresh(sc, &ev, false);
 		}
 	}
 }

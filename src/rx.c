@@ -125,6 +125,20 @@ static void rx_packet(struct sidecar *sc, int which, const uint8_t *buf,
 			frame_encode_stamp(&f, sc->frame, sizeof(sc->frame)));
 }
 
+void rx_init(struct sidecar *sc)
+{
+	for (int i = 0; i < RX_BATCH; i++) {
+		sc->iov[i].iov_base = sc->pkt[i];
+		sc->iov[i].iov_len = sizeof(sc->pkt[i]);
+		sc->mm[i].msg_hdr = (struct msghdr){
+			.msg_iov = &sc->iov[i],
+			.msg_iovlen = 1,
+			.msg_control = sc->ctl[i].buf,
+			.msg_controllen = sizeof(sc->ctl[i].buf),
+		};
+	}
+}
+
 static void rx_recv(struct sidecar *sc, int which)
 {
 	int fd = sc->ps.fd[which];
@@ -132,18 +146,6 @@ static void rx_recv(struct sidecar *sc, int which)
 	for (int b = 0; b < RX_BATCHES_PER_WAKEUP; b++) {
 		int n;
 
-		for (int i = 0; i < RX_BATCH; i++) {
-			struct msghdr *mh = &sc->mm[i].msg_hdr;
-
-			sc->iov[i].iov_base = sc->pkt[i];
-			sc->iov[i].iov_len = sizeof(sc->pkt[i]);
-			*mh = (struct msghdr){
-				.msg_iov = &sc->iov[i],
-				.msg_iovlen = 1,
-				.msg_control = sc->ctl[i].buf,
-				.msg_controllen = sizeof(sc->ctl[i].buf),
-			};
-		}
 		n = recvmmsg(fd, sc->mm, RX_BATCH, MSG_DONTWAIT, NULL);
 		if (n < 0) {
 			if (errno != EAGAIN && errno != EINTR) {
@@ -155,8 +157,11 @@ static void rx_recv(struct sidecar *sc, int which)
 			return;
 		}
 		for (int i = 0; i < n; i++) {
-			rx_packet(sc, which, sc->pkt[i], sc->mm[i].msg_len,
-				  &sc->mm[i].msg_hdr);
+			struct msghdr *mh = &sc->mm[i].msg_hdr;
+
+			rx_packet(sc, which, sc->pkt[i], sc->mm[i].msg_len, mh);
+			/* the kernel shrank it to what it wrote */
+			mh->msg_controllen = sizeof(sc->ctl[i].buf);
 		}
 		/* one write per client per batch keeps queues short and the
 		 * latency of the first frame of a batch bounded */

@@ -139,7 +139,6 @@ static void sidecar_log_counters(struct sidecar *sc)
 static void sidecar_signal(struct evloop *loop, int signo, void *arg)
 {
 	struct sidecar *sc = arg;
-	struct link_event ev;
 
 	switch (signo) {
 	case SIGTERM:
@@ -150,12 +149,7 @@ static void sidecar_signal(struct evloop *loop, int signo, void *arg)
 		break;
 	case SIGHUP:
 		log_notice("SIGHUP: re-probing %s", sc->cfg->iface);
-		if (link_query(sc->cfg->iface, &ev)) {
-			ev = (struct link_event){.deleted = true};
-		}
-		/* force the hardware config to be re-applied */
-		sc->link_up = false;
-		iface_link_refresh(sc, &ev);
+		iface_reprobe(sc, true);
 		break;
 	case SIGUSR1:
 		sidecar_log_counters(sc);
@@ -441,6 +435,7 @@ int sidecar_run(const struct config *cfg)
 	sc->rl_bad = (struct ratelimit)RATELIMIT_INIT(10 * NSEC_PER_SEC, 5);
 	sc->rl_link = (struct ratelimit)RATELIMIT_INIT(10 * NSEC_PER_SEC, 5);
 	sc->start_ns = ev_now_ns();
+	rx_init(sc);
 
 	code = sidecar_setup(sc, &user, have_user, group);
 	if (code == EX_OK) {
