@@ -102,9 +102,11 @@ tools: $(TOOLS:%=$(B)/tools/%) $(SHIM_SRCS:tests/shim/%.c=$(B)/%.so) \
 
 asan: $(B)/asan/tblk-ptp-sidecar $(TOOLS:%=$(B)/asan/tools/%)
 
-$(B)/%.so: tests/shim/%.c
+# A shim links the daemon's own pure frame decoder (fakenic finds the PTP
+# message inside a captured frame the way a NIC's filter would).
+$(B)/%.so: tests/shim/%.c src/pkt_decode.c
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -fPIC -shared $(CFLAGS) -o $@ $< -ldl
+	$(CC) $(BASE_CFLAGS) -fPIC -shared $(CFLAGS) -o $@ $^ -ldl
 
 unit: $(UNITS:%=$(B)/tests/%)
 	@set -e; for t in $^; do echo "== $$t"; $$t; done

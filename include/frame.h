@@ -26,6 +26,11 @@ struct frame_stamp {
 	bool hw;		   /* stamp is a NIC hardware stamp */
 	const char *iface;	   /* NULL: key omitted */
 	int phc; /* PHC index; only written when hw and >= 0 */
+	/* "udp4", "udp6", "l2"; NULL omits it with vlan and unicast */
+	const char *transport;
+	bool tagged;   /* vlan is written */
+	uint16_t vlan; /* VLAN id */
+	bool unicast;  /* sent to this host, not to a group */
 };
 
 struct frame_sample {

@@ -20,10 +20,11 @@
 const char *hwts_rx_filter_name(int rx_filter);
 const char *hwts_tx_type_name(int tx_type);
 
-/* True when @rx_filter stamps every PTPv2 event message over UDP:
- * PTP_V2_L4_EVENT, PTP_V2_EVENT or ALL. SYNC-/DELAY_REQ-only filters,
- * L2-only, v1, NTP_ALL and the driver-specific SOME do not. */
-bool hwts_filter_covers_ptpv2_l4_event(int rx_filter);
+/* True when @rx_filter stamps every PTPv2 event message of a transport:
+ * PTP_V2_EVENT, PTP_V2_L4_EVENT, PTP_V2_L2_EVENT or ALL (SPEC §3: any of
+ * them is accepted, none is replaced). SYNC-/DELAY_REQ-only filters, v1,
+ * NTP_ALL and the driver-specific SOME do not. */
+bool hwts_filter_stamps_ptpv2_event(int rx_filter);
 
 /* True when every packet @inner stamps is also stamped by @outer, by the
  * filter definitions in linux/net_tstamp.h (SOME: only ALL contains it). */
@@ -36,7 +37,7 @@ bool hwts_filter_contains(int outer, int inner);
  * -EOPNOTSUPP when @info offers no filter covering PTPv2 L4 events, -EBUSY
  * when every offered covering filter would narrow @cur's (e.g. NTP_ALL set
  * by chrony and no ALL offered). @want's filter is the first offered of
- * PTP_V2_L4_EVENT, PTP_V2_EVENT, ALL that contains @cur's; its tx_type
+ * PTP_V2_EVENT, PTP_V2_L4_EVENT, ALL that contains @cur's; its tx_type
  * keeps ON or a one-step mode, else becomes ON when offered; flags kept.
  */
 int hwts_plan(const struct hwtstamp_config *cur, bool have_cur,

@@ -25,7 +25,8 @@ int link_open(void);
 int link_parse(const void *buf, size_t len, const char *ifname,
 	       struct link_event *ev);
 
-/* Current state of @ifname: 0 with *@ev filled, or -ENODEV. */
+/* Current state of @ifname: 0 with *@ev filled, -ENODEV when there is no
+ * such interface, another -errno when the question failed. */
 int link_query(const char *ifname, struct link_event *ev);
 
 #endif

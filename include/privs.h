@@ -21,7 +21,6 @@ int privs_lookup_group(const char *name, gid_t *gid);
 /* Capabilities kept after setup, each for one run-time need. */
 enum privs_keep {
 	PRIVS_KEEP_NET_ADMIN = 1 << 0, /* re-arm SIOCSHWTSTAMP after a reset */
-	PRIVS_KEEP_BIND_SERVICE = 1 << 1, /* reopen 319/320 after re-creation */
 };
 
 /*
@@ -34,8 +33,7 @@ enum privs_keep {
 int privs_drop(const struct privs_user *user, unsigned int keep,
 	       unsigned int *kept, const char **why);
 
-/* Whether the effective set holds CAP_NET_ADMIN / CAP_NET_BIND_SERVICE. */
+/* Whether the effective set holds CAP_NET_ADMIN. */
 bool privs_have_net_admin(void);
-bool privs_have_bind_service(void);
 
 #endif

@@ -11,7 +11,6 @@
 #include <stdint.h>
 #include <time.h>
 
-#include "counters.h"
 #include "evloop.h"
 #include "frame.h"
 #include "ptp_msg.h"
@@ -33,7 +32,7 @@ struct slave_ops {
  * interface brings a new MAC, so a new clockIdentity). */
 int slave_new(struct slave **sl, struct evloop *loop,
 	      const struct ptp_port_id *self, int domain,
-	      const struct slave_ops *ops, void *arg, struct counters *c);
+	      const struct slave_ops *ops, void *arg);
 void slave_free(struct slave *sl);
 
 /* A received, validated message and its stamp. */
@@ -43,6 +42,9 @@ void slave_rx(struct slave *sl, const struct ptp_msg *msg,
 /* A TX stamp from the error queue: OPT_ID @key. */
 void slave_tx_stamp(struct slave *sl, uint32_t key, const struct timespec *ts,
 		    bool hw);
+
+/* TX stamps not seen within 10 ms so far (SPEC §6 txTimeouts). */
+uint64_t slave_tx_timeouts(const struct slave *sl);
 
 /* Forget the master and pending exchanges (link went away). */
 void slave_reset(struct slave *sl);

@@ -2,7 +2,8 @@
 /*
  * Decoder for the control messages of a recvmsg() on a timestamping socket:
  * SCM_TIMESTAMPING (old and _NEW layouts), IP_PKTINFO,
- * SCM_TIMESTAMPING_PKTINFO, SO_RXQ_OVFL and IP_RECVERR on the error queue.
+ * SCM_TIMESTAMPING_PKTINFO, SO_RXQ_OVFL, PACKET_AUXDATA (the VLAN tag the
+ * kernel took out of a captured frame) and IP_RECVERR on the error queue.
  * Pure: reads only the msghdr it is given.
  */
 #ifndef TBLK_TS_CMSG_H
@@ -25,6 +26,8 @@ enum ts_cmsg_flags {
 	TS_CMSG_EXTERR = 1 << 4,     /* IP_RECVERR / IPV6_RECVERR */
 	TS_CMSG_OVFL = 1 << 5,	     /* SO_RXQ_OVFL drop counter */
 	TS_CMSG_TS_NEW = 1 << 6,     /* stamps came as SCM_TIMESTAMPING_NEW */
+	TS_CMSG_AUXDATA = 1 << 7,    /* PACKET_AUXDATA */
+	TS_CMSG_VLAN = 1 << 8,	     /* ... with TP_STATUS_VLAN_VALID */
 };
 
 struct ts_cmsg {
@@ -41,6 +44,10 @@ struct ts_cmsg {
 	struct sock_extended_err ee;
 	/* SO_RXQ_OVFL: the socket's cumulative drop count */
 	uint32_t drops;
+	/* PACKET_AUXDATA: tp_status, and the stripped tag when TS_CMSG_VLAN */
+	uint32_t aux_status;
+	uint16_t vlan_tci;
+	uint16_t vlan_tpid;
 	/* control messages skipped: known level/type with a wrong length */
 	unsigned int bad;
 };

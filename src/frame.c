@@ -333,6 +333,13 @@ int frame_encode_stamp(const struct frame_stamp *f, char *buf, size_t size)
 	default:
 		break;
 	}
+	if (f->transport) {
+		frame_add_str(&fo, "transport", f->transport);
+		if (f->tagged) {
+			frame_add_int(&fo, "vlan", f->vlan);
+		}
+		frame_add_bool(&fo, "unicast", f->unicast);
+	}
 	return frame_finish(&fo, buf, size);
 }
 

@@ -119,9 +119,15 @@ bool hwts_filter_contains(int outer, int inner)
 	return (hwts_filter_classes(inner) & ~hwts_filter_classes(outer)) == 0;
 }
 
-bool hwts_filter_covers_ptpv2_l4_event(int rx_filter)
+bool hwts_filter_stamps_ptpv2_event(int rx_filter)
 {
-	return hwts_filter_contains(rx_filter, HWTSTAMP_FILTER_PTP_V2_L4_EVENT);
+	/* SPEC §3: PTP_V2_EVENT, PTP_V2_L4_EVENT, PTP_V2_L2_EVENT, ALL, or
+	 * anything a driver upgrades them to. */
+	return rx_filter != HWTSTAMP_FILTER_NONE &&
+	       (hwts_filter_contains(rx_filter,
+				     HWTSTAMP_FILTER_PTP_V2_L4_EVENT) ||
+		hwts_filter_contains(rx_filter,
+				     HWTSTAMP_FILTER_PTP_V2_L2_EVENT));
 }
 
 static bool hwts_offers(uint32_t mask, int bit)
@@ -129,10 +135,11 @@ static bool hwts_offers(uint32_t mask, int bit)
 	return bit >= 0 && bit < 32 && (mask & (1u << bit));
 }
 
-/* Filters we may ask for, narrowest first: the least work for the NIC. */
+/* Filters we may ask for (SPEC §3): PTP_V2_EVENT first, since the capture
+ * path sees every transport (UDPv4, UDPv6, L2); then UDP only; then ALL. */
 static const int hwts_candidates[] = {
-	HWTSTAMP_FILTER_PTP_V2_L4_EVENT,
 	HWTSTAMP_FILTER_PTP_V2_EVENT,
+	HWTSTAMP_FILTER_PTP_V2_L4_EVENT,
 	HWTSTAMP_FILTER_ALL,
 };
 
@@ -140,8 +147,7 @@ int hwts_plan(const struct hwtstamp_config *cur, bool have_cur,
 	      const struct nic_ts_info *info, struct hwtstamp_config *want)
 {
 	bool tx_on_offered = hwts_offers(info->tx_types, HWTSTAMP_TX_ON);
-	bool rx_ok =
-		have_cur && hwts_filter_covers_ptpv2_l4_event(cur->rx_filter);
+	bool rx_ok = have_cur && hwts_filter_stamps_ptpv2_event(cur->rx_filter);
 	bool tx_ok =
 		have_cur && (cur->tx_type != HWTSTAMP_TX_OFF || !tx_on_offered);
 	bool any_offered = false;
@@ -193,7 +199,7 @@ bool hwts_readback_ok(const struct hwtstamp_config *applied)
 	 * requested plus some others" (linux/net_tstamp.h), and we only
 	 * request covering filters. */
 	return applied->rx_filter == HWTSTAMP_FILTER_SOME ||
-	       hwts_filter_covers_ptpv2_l4_event(applied->rx_filter);
+	       hwts_filter_stamps_ptpv2_event(applied->rx_filter);
 }
 
 int hwts_capable(const struct nic_ts_info *info, bool *hw_rx, bool *hw_tx,
@@ -270,7 +276,7 @@ static int hwts_decide_config(const struct hwts_probe *p,
 					   "failed: %s",
 					   p->ifname, strerror(-p->get_err));
 		}
-		if (!hwts_filter_covers_ptpv2_l4_event(cur->rx_filter)) {
+		if (!hwts_filter_stamps_ptpv2_event(cur->rx_filter)) {
 			return hwts_reason(
 				d, -EOPNOTSUPP,
 				"%s: hardware config filter '%s' does "

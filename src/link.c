@@ -102,7 +102,9 @@ int link_query(const char *ifname, struct link_event *ev)
 	memset(ev, 0, sizeof(*ev));
 	ev->ifindex = (int)if_nametoindex(ifname);
 	if (!ev->ifindex) {
-		return -ENODEV;
+		/* only ENODEV means absent: a failed lookup is not a
+		 * deleted interface */
+		return errno ? -errno : -ENODEV;
 	}
 	fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (fd < 0) {

@@ -62,11 +62,6 @@ bool privs_have_net_admin(void)
 	return privs_have(CAP_NET_ADMIN);
 }
 
-bool privs_have_bind_service(void)
-{
-	return privs_have(CAP_NET_BIND_SERVICE);
-}
-
 static int privs_switch_user(const struct privs_user *user, const char **why)
 {
 	/* Keep the permitted set across setresuid() so the wanted
@@ -102,9 +97,8 @@ int privs_drop(const struct privs_user *user, unsigned int keep,
 		cap_value_t cap;
 	} map[] = {
 		{PRIVS_KEEP_NET_ADMIN, CAP_NET_ADMIN},
-		{PRIVS_KEEP_BIND_SERVICE, CAP_NET_BIND_SERVICE},
 	};
-	cap_value_t list[2];
+	cap_value_t list[1];
 	int n = 0, r = 0;
 	cap_t cur, caps;
 	bool setpcap;

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 /*
- * The daemon: one epoll loop, the PTP sockets, the client server, systemd
- * notification, rtnetlink, signals. Everything a packet goes through on its
- * way to a client is in rx_packet().
+ * The daemon's top: it opens the modules in order, wires them downward
+ * (iface -> capture, rxpath, active; rxpath -> server), and owns what
+ * belongs to no packet: timers, signals, systemd notification, the status
+ * frame and privileges. No packet passes through here.
  */
 #include <errno.h>
 #include <signal.h>
@@ -15,74 +16,107 @@
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
+#include "active.h"
+#include "capture.h"
+#include "frame.h"
 #include "hwts.h"
-#include "link.h"
+#include "iface.h"
+#include "log.h"
 #include "privs.h"
 #include "request.h"
+#include "rxpath.h"
 #include "server.h"
 #include "sidecar.h"
-#include "sidecar_int.h"
-#include "slave.h"
+
+#define NSEC_PER_SEC 1000000000ULL
+
+struct sidecar {
+	const struct config *cfg;
+	struct evloop *loop;
+	struct iface *ifc;
+	struct capture *cap;
+	struct server *srv;
+	struct rxpath *rp;
+	struct active *act;
+	int status_tfd;
+	int watchdog_tfd;
+	struct counters srv_c; /* the server's client counters */
+	uint64_t start_ns;
+	unsigned int kept_caps;
+	char status_text[256];
+	char frame[FRAME_MAX];
+};
 
 static uint64_t sidecar_uptime_s(const struct sidecar *sc)
 {
 	return (ev_now_ns() - sc->start_ns) / NSEC_PER_SEC;
 }
 
-void sidecar_publish(struct sidecar *sc, unsigned int sub, int len)
+/* Every module's counters, summed into one snapshot. */
+static void sidecar_counters(struct sidecar *sc, struct counters *c)
 {
-	if (len < 0) {
-		log_ratelimited(&sc->rl_link, LOG_ERR,
-				"cannot encode a frame: %s", strerror(-len));
-		return;
+	*c = sc->srv_c;
+	if (sc->rp) {
+		rxpath_counters(sc->rp, c);
 	}
-	server_broadcast(sc->srv, sub, sc->frame, (size_t)len);
+	if (sc->act) {
+		active_counters(sc->act, c);
+	}
 }
 
 static int sidecar_status_encode(char *buf, size_t size, void *arg)
 {
 	struct sidecar *sc = arg;
-	struct frame_status st;
+	const struct iface_state *st = iface_state(sc->ifc);
+	struct counters c;
+	struct frame_status fs;
 
-	rx_drops_poll(sc);
-	st = (struct frame_status){
+	sidecar_counters(sc, &c);
+	fs = (struct frame_status){
 		.iface = sc->cfg->iface,
-		.ifindex = sc->ifindex,
-		.link_up = sc->link_up,
-		.hw = sc->hw,
-		.phc = sc->phc,
-		.hwts_filter = sc->hwts_filter >= 0
-				       ? hwts_rx_filter_name(sc->hwts_filter)
+		.ifindex = st->ifindex,
+		.link_up = st->link_up,
+		.hw = st->hw,
+		.phc = st->phc,
+		.hwts_filter = st->hwts_filter >= 0
+				       ? hwts_rx_filter_name(st->hwts_filter)
 				       : NULL,
 		.clients = sc->srv ? server_clients(sc->srv) : 0,
 		.uptime_s = sidecar_uptime_s(sc),
 		.version = TBLK_VERSION,
-		.counters = &sc->c,
+		.counters = &c,
 	};
-
-	return frame_encode_status(&st, buf, size);
+	return frame_encode_status(&fs, buf, size);
 }
 
 /* STATUS= for systemctl status: sent when the text changes, which the
  * status timer bounds to once per --status-interval for counter changes. */
-void sidecar_notify_status(struct sidecar *sc)
+static void sidecar_notify_status(struct sidecar *sc)
 {
+	const struct iface_state *st = iface_state(sc->ifc);
 	char text[sizeof(sc->status_text)];
+	struct counters c;
 
+	sidecar_counters(sc, &c);
 	snprintf(text, sizeof(text),
 		 "%s %s, %s stamps%s; %u clients; rx %llu tx %llu frames, "
 		 "%llu malformed, %llu kernel drops",
-		 sc->cfg->iface, sc->link_up ? "up" : "down",
-		 sc->hw ? "hardware" : "software",
-		 sc->hw_required && !sc->hw ? " (hardware unavailable)" : "",
+		 sc->cfg->iface, st->link_up ? "up" : "down",
+		 st->hw ? "hardware" : "software",
+		 st->hw_required && !st->hw ? " (hardware unavailable)" : "",
 		 sc->srv ? server_clients(sc->srv) : 0,
-		 (unsigned long long)sc->c.rx, (unsigned long long)sc->c.tx,
-		 (unsigned long long)sc->c.malformed,
-		 (unsigned long long)sc->c.kernel_drops);
+		 (unsigned long long)c.rx, (unsigned long long)c.tx,
+		 (unsigned long long)c.malformed,
+		 (unsigned long long)c.kernel_drops);
 	if (strcmp(text, sc->status_text)) {
 		memcpy(sc->status_text, text, sizeof(text));
 		sd_notifyf(0, "STATUS=%s", text);
 	}
+}
+
+static void sidecar_iface_changed(void *arg)
+{
+	sidecar_notify_status(arg);
 }
 
 /* ---- timers and signals ----------------------------------------------- */
@@ -91,13 +125,17 @@ static void sidecar_status_tick(struct evloop *loop, int fd, uint32_t events,
 				void *arg)
 {
 	struct sidecar *sc = arg;
+	int len;
 
 	(void)loop;
 	(void)fd;
 	(void)events;
-	sidecar_publish(
-		sc, SUB_STATUS,
-		sidecar_status_encode(sc->frame, sizeof(sc->frame), sc));
+	len = sidecar_status_encode(sc->frame, sizeof(sc->frame), sc);
+	if (len < 0) {
+		log_err("cannot encode the status frame: %s", strerror(-len));
+	} else {
+		server_broadcast(sc->srv, SUB_STATUS, sc->frame, (size_t)len);
+	}
 	sidecar_notify_status(sc);
 }
 
@@ -114,26 +152,26 @@ static void sidecar_watchdog_tick(struct evloop *loop, int fd, uint32_t events,
 
 static void sidecar_log_counters(struct sidecar *sc)
 {
-	const struct counters *c = &sc->c;
+	struct counters c;
 
-	rx_drops_poll(sc);
+	sidecar_counters(sc, &c);
 	log_notice(
 		"counters: rx %llu tx %llu rxHw %llu rxSw %llu missingHw %llu "
 		"malformed %llu truncated %llu filtered %llu kernelDrops %llu "
 		"txTimeouts %llu clientDrops %llu clientsRefused %llu "
 		"framesOut %llu unstamped %llu clients %u",
-		(unsigned long long)c->rx, (unsigned long long)c->tx,
-		(unsigned long long)c->rx_hw, (unsigned long long)c->rx_sw,
-		(unsigned long long)c->missing_hw,
-		(unsigned long long)c->malformed,
-		(unsigned long long)c->truncated,
-		(unsigned long long)c->filtered,
-		(unsigned long long)c->kernel_drops,
-		(unsigned long long)c->tx_timeouts,
-		(unsigned long long)c->client_drops,
-		(unsigned long long)c->clients_refused,
-		(unsigned long long)c->frames_out,
-		(unsigned long long)c->unstamped, server_clients(sc->srv));
+		(unsigned long long)c.rx, (unsigned long long)c.tx,
+		(unsigned long long)c.rx_hw, (unsigned long long)c.rx_sw,
+		(unsigned long long)c.missing_hw,
+		(unsigned long long)c.malformed,
+		(unsigned long long)c.truncated, (unsigned long long)c.filtered,
+		(unsigned long long)c.kernel_drops,
+		(unsigned long long)c.tx_timeouts,
+		(unsigned long long)c.client_drops,
+		(unsigned long long)c.clients_refused,
+		(unsigned long long)c.frames_out,
+		(unsigned long long)c.unstamped,
+		sc->srv ? server_clients(sc->srv) : 0);
 }
 
 static void sidecar_signal(struct evloop *loop, int signo, void *arg)
@@ -149,61 +187,13 @@ static void sidecar_signal(struct evloop *loop, int signo, void *arg)
 		break;
 	case SIGHUP:
 		log_notice("SIGHUP: re-probing %s", sc->cfg->iface);
-		iface_reprobe(sc, true);
+		iface_reprobe(sc->ifc, true);
 		break;
 	case SIGUSR1:
 		sidecar_log_counters(sc);
 		break;
 	}
 }
-
-/* ---- slave glue ------------------------------------------------------- */
-
-static int sidecar_slave_send(void *arg, const uint8_t *buf, size_t len)
-{
-	struct sidecar *sc = arg;
-
-	if (!sc->ps_open) {
-		return -ENETDOWN;
-	}
-	return ptp_sock_send(&sc->ps, PTP_SOCK_EVENT, buf, len);
-}
-
-static void sidecar_slave_tx(void *arg, const struct ptp_msg *msg,
-			     const struct timespec *ts, bool hw)
-{
-	struct sidecar *sc = arg;
-	const struct frame_stamp f = {
-		.tx = true,
-		.msg = msg,
-		.stamp = *ts,
-		.hw = hw,
-		.iface = sc->cfg->iface,
-		.phc = sc->phc,
-	};
-
-	if (sc->hw_required && !hw) {
-		sc->c.missing_hw++;
-		return;
-	}
-	sc->c.tx++;
-	sidecar_publish(sc, SUB_TX,
-			frame_encode_stamp(&f, sc->frame, sizeof(sc->frame)));
-}
-
-static void sidecar_slave_sample(void *arg, const struct frame_sample *s)
-{
-	struct sidecar *sc = arg;
-
-	sidecar_publish(sc, SUB_SAMPLE,
-			frame_encode_sample(s, sc->frame, sizeof(sc->frame)));
-}
-
-static const struct slave_ops sidecar_slave_ops = {
-	.send = sidecar_slave_send,
-	.tx_frame = sidecar_slave_tx,
-	.sample = sidecar_slave_sample,
-};
 
 /* ---- setup ------------------------------------------------------------ */
 
@@ -231,63 +221,25 @@ static int sidecar_refuse(int code, const char *fmt, ...)
 	return code;
 }
 
-static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
-			 bool have_user, gid_t group)
+static int sidecar_open_capture(struct sidecar *sc)
 {
 	const struct config *cfg = sc->cfg;
-	const struct server_config scfg = {
-		.path = cfg->socket_path,
-		.mode = cfg->socket_mode,
-		.gid = group,
-		.max_clients = cfg->max_clients,
-		.client_buffer = cfg->client_buffer,
+	const struct iface_state *st = iface_state(sc->ifc);
+	const struct capture_config cc = {
+		.ifname = cfg->iface,
+		.ifindex = st->ifindex,
+		.hw = cfg->ts != TS_SOFTWARE,
+		.rcvbuf = cfg->rcvbuf,
 	};
-	struct link_event ev;
-	char reason[256];
 	const char *why = "";
-	unsigned int keep;
-	sigset_t sigs;
-	uint64_t wd_usec = 0;
-	int r;
+	bool forced;
+	int r, got;
 
-	r = link_query(cfg->iface, &ev);
-	if (r == -ENODEV) {
-		return sidecar_refuse(EX_UNAVAILABLE, "%s: no such interface",
-				      cfg->iface);
-	}
-	if (r) {
-		return sidecar_refuse(EX_OSERR,
-				      "%s: cannot read link state: %s",
-				      cfg->iface, strerror(-r));
-	}
-	sc->ifindex = ev.ifindex;
-	sc->link_up = ev.up;
-	iface_self_id(sc);
-
-	r = iface_hw_apply(sc, reason, sizeof(reason));
-	if (r == -EPERM) {
-		return sidecar_refuse(EX_NOPERM, "%s: %s (needs CAP_NET_ADMIN)",
-				      cfg->iface, reason);
-	}
-	if (r) {
-		return sidecar_refuse(
-			EX_UNAVAILABLE, "%s: --timestamping %s cannot run: %s",
-			cfg->iface, config_ts_mode_name(cfg->ts), reason);
-	}
-	if (cfg->ts == TS_AUTO && !sc->hw) {
-		log_notice("%s: auto mode runs on software stamps: %s",
-			   cfg->iface, reason);
-	}
-
-	r = ev_new(&sc->loop);
-	if (r) {
-		return sidecar_refuse(EX_OSERR, "epoll: %s", strerror(-r));
-	}
-	r = iface_sockets_open(sc, &why);
-	if (r == -EACCES || r == -EPERM) {
+	r = capture_open(&sc->cap, &cc, &why);
+	if (r == -EPERM || r == -EACCES) {
 		return sidecar_refuse(EX_NOPERM,
-				      "%s: %s: %s (binding UDP ports 319/320 "
-				      "needs CAP_NET_BIND_SERVICE)",
+				      "%s: %s: %s (a packet socket needs "
+				      "CAP_NET_RAW)",
 				      cfg->iface, why, strerror(-r));
 	}
 	if (r == -ENODEV) {
@@ -299,14 +251,31 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 		return sidecar_refuse(EX_OSERR, "%s: %s: %s", cfg->iface, why,
 				      strerror(-r));
 	}
-	if (sc->ps.rcvbuf < cfg->rcvbuf) {
+	/* The kernel reports twice what was set (socket(7)). */
+	got = capture_rcvbuf(sc->cap, &forced) / 2;
+	if (got < cfg->rcvbuf) {
 		log_warning("receive buffer is %d bytes, not the %d asked for "
 			    "(SO_RCVBUFFORCE needs CAP_NET_ADMIN; see "
 			    "net.core.rmem_max)",
-			    sc->ps.rcvbuf / 2, cfg->rcvbuf);
+			    got, cfg->rcvbuf);
 	}
+	return EX_OK;
+}
 
-	r = server_open(&sc->srv, sc->loop, &scfg, &sc->c,
+static int sidecar_open_server(struct sidecar *sc, gid_t group)
+{
+	const struct config *cfg = sc->cfg;
+	const struct server_config scfg = {
+		.path = cfg->socket_path,
+		.mode = cfg->socket_mode,
+		.gid = group,
+		.max_clients = cfg->max_clients,
+		.client_buffer = cfg->client_buffer,
+	};
+	const char *why = "";
+	int r;
+
+	r = server_open(&sc->srv, sc->loop, &scfg, &sc->srv_c,
 			sidecar_status_encode, sc, &why);
 	if (r == -EADDRINUSE || r == -EEXIST || r == -ENOENT ||
 	    r == -ENOTSOCK) {
@@ -321,15 +290,15 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 		return sidecar_refuse(EX_OSERR, "socket %s: %s: %s",
 				      cfg->socket_path, why, strerror(-r));
 	}
+	return EX_OK;
+}
 
-	ev_on_turn(sc->loop, sidecar_turn, sc);
-
-	sc->link_fd = link_open();
-	if (sc->link_fd < 0) {
-		return sidecar_refuse(EX_OSERR, "rtnetlink: %s",
-				      strerror(-sc->link_fd));
-	}
-	ev_add(sc->loop, sc->link_fd, EPOLLIN, iface_link_event, sc);
+static int sidecar_timers(struct sidecar *sc)
+{
+	uint64_t wd_usec = 0;
+	uint64_t iv = sc->cfg->status_interval * NSEC_PER_SEC;
+	sigset_t sigs;
+	int r;
 
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
@@ -347,9 +316,7 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 		return sidecar_refuse(EX_OSERR, "timerfd: %s",
 				      strerror(-sc->status_tfd));
 	}
-	ev_timer_arm(sc->loop, sc->status_tfd,
-		     cfg->status_interval * NSEC_PER_SEC,
-		     cfg->status_interval * NSEC_PER_SEC);
+	ev_timer_arm(sc->loop, sc->status_tfd, iv, iv);
 	if (sd_watchdog_enabled(0, &wd_usec) > 0 && wd_usec > 0) {
 		sc->watchdog_tfd =
 			ev_timer_new(sc->loop, sidecar_watchdog_tick, sc);
@@ -361,19 +328,94 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 		ev_timer_arm(sc->loop, sc->watchdog_tfd, wd_usec * 500,
 			     wd_usec * 500);
 	}
+	return EX_OK;
+}
+
+static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
+			 bool have_user, gid_t group)
+{
+	const struct config *cfg = sc->cfg;
+	char reason[256];
+	const char *why = "";
+	unsigned int keep = 0;
+	int code, r;
+
+	r = iface_new(&sc->ifc, cfg);
+	if (r == -ENODEV) {
+		return sidecar_refuse(EX_UNAVAILABLE, "%s: no such interface",
+				      cfg->iface);
+	}
+	if (r) {
+		return sidecar_refuse(EX_OSERR,
+				      "%s: cannot read link state: %s",
+				      cfg->iface, strerror(-r));
+	}
+	r = iface_hw_apply(sc->ifc, reason, sizeof(reason));
+	if (r == -EPERM) {
+		return sidecar_refuse(EX_NOPERM, "%s: %s (needs CAP_NET_ADMIN)",
+				      cfg->iface, reason);
+	}
+	if (r) {
+		return sidecar_refuse(
+			EX_UNAVAILABLE, "%s: --timestamping %s cannot run: %s",
+			cfg->iface, config_ts_mode_name(cfg->ts), reason);
+	}
+	if (cfg->ts == TS_AUTO && !iface_state(sc->ifc)->hw) {
+		log_notice("%s: auto mode runs on software stamps: %s",
+			   cfg->iface, reason);
+	}
+
+	r = ev_new(&sc->loop);
+	if (r) {
+		return sidecar_refuse(EX_OSERR, "epoll: %s", strerror(-r));
+	}
+	code = sidecar_open_capture(sc);
+	code = code ?: sidecar_open_server(sc, group);
+	if (code) {
+		return code;
+	}
 	if (cfg->delay_req) {
-		r = slave_new(&sc->slave, sc->loop, &sc->self, cfg->domain,
-			      &sidecar_slave_ops, sc, &sc->c);
+		const struct active_config ac = {
+			.iface = cfg->iface,
+			.ifindex = iface_state(sc->ifc)->ifindex,
+			.domain = cfg->domain,
+			.srv = sc->srv,
+		};
+
+		r = active_new(&sc->act, sc->loop, &ac, &why);
 		if (r) {
-			return sidecar_refuse(EX_OSERR, "active slave: %s",
+			return sidecar_refuse(EX_OSERR, "active slave: %s: %s",
+					      why, strerror(-r));
+		}
+	}
+	{
+		const struct rxpath_config rc = {
+			.iface = cfg->iface,
+			.cap = sc->cap,
+			.srv = sc->srv,
+			.act = sc->act,
+		};
+
+		r = rxpath_init(&sc->rp, sc->loop, &rc);
+		if (r) {
+			return sidecar_refuse(EX_OSERR, "packet path: %s",
 					      strerror(-r));
 		}
 	}
+	ev_on_turn(sc->loop, sidecar_turn, sc);
+	r = iface_watch(sc->ifc, sc->loop, sc->cap, sc->rp, sc->act,
+			sidecar_iface_changed, sc, &why);
+	if (r) {
+		return sidecar_refuse(EX_OSERR, "%s: %s", why, strerror(-r));
+	}
+	code = sidecar_timers(sc);
+	if (code) {
+		return code;
+	}
 
-	/* Keep only what run time needs: CAP_NET_BIND_SERVICE to reopen
-	 * 319/320 after the interface is re-created, CAP_NET_ADMIN to re-arm
-	 * SIOCSHWTSTAMP after a NIC reset (hardware modes with ensure). */
-	keep = PRIVS_KEEP_BIND_SERVICE;
+	/* SPEC §7: nothing at run time needs a capability but re-arming
+	 * SIOCSHWTSTAMP after a NIC reset (hardware modes with ensure). The
+	 * capture socket is open and re-binding it needs none. */
 	if (cfg->ts != TS_SOFTWARE && cfg->hwts == HWTS_ENSURE) {
 		keep |= PRIVS_KEEP_NET_ADMIN;
 	}
@@ -383,13 +425,31 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 				      "dropping privileges: %s: %s", why,
 				      strerror(-r));
 	}
-	log_info("capabilities kept:%s%s%s",
-		 sc->kept_caps & PRIVS_KEEP_NET_ADMIN ? " cap_net_admin" : "",
-		 sc->kept_caps & PRIVS_KEEP_BIND_SERVICE
-			 ? " cap_net_bind_service"
-			 : "",
-		 sc->kept_caps ? "" : " none");
+	log_info("capabilities kept:%s", sc->kept_caps & PRIVS_KEEP_NET_ADMIN
+						 ? " cap_net_admin"
+						 : " none");
 	return EX_OK;
+}
+
+static void sidecar_teardown(struct sidecar *sc)
+{
+	/* in the reverse order of setup */
+	rxpath_fini(sc->rp);
+	active_free(sc->act);
+	iface_free(sc->ifc);
+	if (sc->srv) {
+		server_close(sc->srv);
+	}
+	capture_close(sc->cap);
+	if (sc->loop) {
+		if (sc->status_tfd >= 0) {
+			ev_timer_free(sc->loop, sc->status_tfd);
+		}
+		if (sc->watchdog_tfd >= 0) {
+			ev_timer_free(sc->loop, sc->watchdog_tfd);
+		}
+		ev_free(sc->loop);
+	}
 }
 
 int sidecar_run(const struct config *cfg)
@@ -425,20 +485,13 @@ int sidecar_run(const struct config *cfg)
 		return EX_OSERR;
 	}
 	sc->cfg = cfg;
-	sc->link_fd = -1;
 	sc->status_tfd = -1;
 	sc->watchdog_tfd = -1;
-	sc->phc = -1;
-	sc->hwts_filter = -1;
-	sc->hw_required = cfg->ts == TS_HARDWARE;
-	sc->ps.fd[0] = sc->ps.fd[1] = -1;
-	sc->rl_bad = (struct ratelimit)RATELIMIT_INIT(10 * NSEC_PER_SEC, 5);
-	sc->rl_link = (struct ratelimit)RATELIMIT_INIT(10 * NSEC_PER_SEC, 5);
 	sc->start_ns = ev_now_ns();
-	rx_init(sc);
 
 	code = sidecar_setup(sc, &user, have_user, group);
 	if (code == EX_OK) {
+		const struct iface_state *st = iface_state(sc->ifc);
 		char ready[320];
 
 		sidecar_notify_status(sc);
@@ -446,7 +499,7 @@ int sidecar_run(const struct config *cfg)
 			 sc->status_text);
 		sd_notify(0, ready);
 		log_notice("ready: %s, %s stamps, %s%s", cfg->iface,
-			   sc->hw ? "hardware" : "software",
+			   st->hw ? "hardware" : "software",
 			   server_activated(sc->srv) ? "socket from systemd"
 						     : "socket ",
 			   server_activated(sc->srv) ? "" : cfg->socket_path);
@@ -457,29 +510,7 @@ int sidecar_run(const struct config *cfg)
 		}
 		sidecar_log_counters(sc);
 	}
-
-	if (sc->slave) {
-		slave_free(sc->slave);
-	}
-	if (sc->srv) {
-		server_close(sc->srv);
-	}
-	iface_sockets_close(sc);
-	if (sc->link_fd >= 0) {
-		if (sc->loop) {
-			ev_del(sc->loop, sc->link_fd);
-		}
-		close(sc->link_fd);
-	}
-	if (sc->loop) {
-		if (sc->status_tfd >= 0) {
-			ev_timer_free(sc->loop, sc->status_tfd);
-		}
-		if (sc->watchdog_tfd >= 0) {
-			ev_timer_free(sc->loop, sc->watchdog_tfd);
-		}
-		ev_free(sc->loop);
-	}
+	sidecar_teardown(sc);
 	free(sc);
 	return code;
 }

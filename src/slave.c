@@ -49,7 +49,7 @@ struct slave {
 	struct evloop *loop;
 	const struct slave_ops *ops;
 	void *arg;
-	struct counters *c;
+	uint64_t tx_timeouts;
 	/* The caller's, kept current: a re-created interface has a new MAC
 	 * and so a new clockIdentity. */
 	const struct ptp_port_id *self;
@@ -256,7 +256,7 @@ static void slave_tx_tick(struct evloop *loop, int fd, uint32_t events,
 		if (p->used && !p->have_t3 && !p->timed_out &&
 		    now - p->sent_ns >= SLAVE_TX_TIMEOUT_NS) {
 			p->timed_out = true;
-			sl->c->tx_timeouts++;
+			sl->tx_timeouts++;
 			log_ratelimited(
 				&sl->rl, LOG_WARNING,
 				"no TX timestamp for Delay_Req %u within 10 ms",
@@ -469,7 +469,7 @@ void slave_rx(struct slave *sl, const struct ptp_msg *msg,
 
 int slave_new(struct slave **slp, struct evloop *loop,
 	      const struct ptp_port_id *self, int domain,
-	      const struct slave_ops *ops, void *arg, struct counters *c)
+	      const struct slave_ops *ops, void *arg)
 {
 	struct slave *sl = calloc(1, sizeof(*sl));
 
@@ -480,7 +480,6 @@ int slave_new(struct slave **slp, struct evloop *loop,
 	sl->loop = loop;
 	sl->ops = ops;
 	sl->arg = arg;
-	sl->c = c;
 	sl->self = self;
 	sl->domain = domain;
 	sl->rl = (struct ratelimit)RATELIMIT_INIT(10 * NSEC_PER_SEC, 5);
@@ -506,6 +505,11 @@ int slave_new(struct slave **slp, struct evloop *loop,
 	ev_timer_arm(loop, sl->watch_tfd, NSEC_PER_SEC / 4, NSEC_PER_SEC / 4);
 	*slp = sl;
 	return 0;
+}
+
+uint64_t slave_tx_timeouts(const struct slave *sl)
+{
+	return sl->tx_timeouts;
 }
 
 void slave_free(struct slave *sl)

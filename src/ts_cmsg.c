@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <time.h> /* before <linux/errqueue.h>, which needs timespec */
 #include <linux/errqueue.h>
+#include <linux/if_packet.h>
 #include <linux/net_tstamp.h>
 #include <linux/time_types.h>
 #include <netinet/in.h>
@@ -31,6 +32,9 @@
 #endif
 #ifndef SO_RXQ_OVFL
 #define SO_RXQ_OVFL 40
+#endif
+#ifndef SOL_PACKET
+#define SOL_PACKET 263
 #endif
 
 /*
@@ -115,6 +119,8 @@ static size_t ts_cmsg_expected(int level, int type)
 		}
 	} else if (level == SOL_IPV6 && type == IPV6_RECVERR) {
 		return sizeof(struct ts_cmsg_err6);
+	} else if (level == SOL_PACKET && type == PACKET_AUXDATA) {
+		return sizeof(struct tpacket_auxdata);
 	}
 	return 0;
 }
@@ -146,6 +152,21 @@ static void ts_cmsg_decode(struct ts_cmsg *out, int level, int type,
 			out->drops = drops;
 			out->flags |= TS_CMSG_OVFL;
 			break;
+		}
+		return;
+	}
+	if (level == SOL_PACKET) {
+		struct tpacket_auxdata aux;
+
+		memcpy(&aux, data, sizeof(aux));
+		out->aux_status = aux.tp_status;
+		out->flags |= TS_CMSG_AUXDATA;
+		/* The receive path moved the outer tag into skb metadata
+		 * (hardware offload or the core's untagging) before the tap. */
+		if (aux.tp_status & TP_STATUS_VLAN_VALID) {
+			out->vlan_tci = aux.tp_vlan_tci;
+			out->vlan_tpid = aux.tp_vlan_tpid;
+			out->flags |= TS_CMSG_VLAN;
 		}
 		return;
 	}

@@ -538,7 +538,9 @@ def fakenic_so(daemon_bin, tmpdir):
         return None
     out = os.path.join(tmpdir, "fakenic.so")
     r = sh(["cc", "-std=gnu11", "-D_GNU_SOURCE", "-fPIC", "-shared", "-O2",
-            "-o", out, src, "-ldl"], check=False, timeout=60)
+            "-I", os.path.join(repo, "include"), "-o", out, src,
+            os.path.join(repo, "src", "pkt_decode.c"), "-ldl"],
+           check=False, timeout=60)
     return out if r.returncode == 0 else None
 
 

@@ -284,6 +284,6 @@ def test_hardware_through_fake_nic(sidecar, shim, netpair, workdir,
     assert 0 < dly < 50000, samples
     c = st[-1]["counters"]
     assert c["txTimeouts"] == 0 and c["missingHw"] == 0, c
-    assert fake.sets() == ["set tx=1 rx=6"], fake.log_lines()
+    assert fake.sets() == ["set tx=1 rx=12"], fake.log_lines()
     figure("hw tx frames / samples / offset median / delay median (ns)",
            "%d / %d / %d / %d" % (len(tx), len(samples), off, dly))

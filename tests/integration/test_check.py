@@ -126,7 +126,7 @@ def test_fakenic_hardware_runs_without_writing(daemon_bin, netpair, fakenic,
                                    "ptpv2-event"}
     assert d["hwConfig"] == {"txType": "off", "rxFilter": "none", "flags": 0}
     assert d["stamping"] == "hardware"
-    assert d["wouldSet"] == {"txType": "on", "rxFilter": "ptpv2-l4-event"}
+    assert d["wouldSet"] == {"txType": "on", "rxFilter": "ptpv2-event"}
     # --check reads the config and never writes it.
     log = fake_log(workdir)
     assert "get" in log
@@ -169,7 +169,7 @@ def test_fakenic_without_get(daemon_bin, netpair, fakenic, workdir):
     assert r.returncode == EX_OK, d["reason"]
     assert d["hwConfig"] is None
     assert d["hwConfigError"] == "not supported by the driver"
-    assert d["wouldSet"]["rxFilter"] == "ptpv2-l4-event"
+    assert d["wouldSet"]["rxFilter"] == "ptpv2-event"
     r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
                       "-t", "hardware", "--hwts-config", "check", env=env)
     assert r.returncode == EX_UNAVAILABLE

@@ -23,7 +23,7 @@ WINDOW_S = 3.0
 HW = "so_timestamping"
 SW = "so_timestamping_software"
 # linux/net_tstamp.h values the shim logs
-FILTER_NONE, FILTER_ALL, FILTER_V2_L4_EVENT = 0, 1, 6
+FILTER_NONE, FILTER_ALL, FILTER_V2_EVENT = 0, 1, 12
 TX_OFF, TX_ON = 0, 1
 EVENT_TYPES = (0, 1, 2, 3)
 
@@ -129,29 +129,29 @@ def test_every_label_is_honest(hwrun, figure):
 
 
 def test_general_messages_software_labelled(hwrun, figure):
-    """Under rx filter ptpv2-l4-event a NIC stamps event messages only:
-    FOLLOW_UP and ANNOUNCE (port 320) carry the kernel's software stamp."""
+    """Under rx filter ptpv2-event a NIC stamps event messages only:
+    FOLLOW_UP and ANNOUNCE (general messages) carry the kernel's software stamp."""
     gen = [x for t in (FOLLOW_UP, ANNOUNCE)
            for x in netns.frames(hwrun["lines"], "rx", t)]
     assert len(gen) >= 8 * WINDOW_S - 4
     hw = [f for _w, f in gen if f["mechanism"] == HW]
     figure("general frames hardware-labelled / all", "%d / %d" % (
         len(hw), len(gen)))
-    assert not hw, "general messages hardware-stamped under ptpv2-l4-event"
+    assert not hw, "general messages hardware-stamped under ptpv2-event"
     for wall, f in gen:
         assert f["mechanism"] == SW and is_sw_lag(lag_ns(wall, f)), f
 
 
 def test_missing_filter_set_exactly_once(hwrun, figure):
     sets = hwrun["nic"].sets()
-    assert sets == ["set tx=%d rx=%d" % (TX_ON, FILTER_V2_L4_EVENT)], \
+    assert sets == ["set tx=%d rx=%d" % (TX_ON, FILTER_V2_EVENT)], \
         hwrun["nic"].log_lines()
     st = statuses(hwrun["lines"])
     assert len(st) >= WINDOW_S
     for s in st:
         assert s["stamping"] == "hardware", s
         assert s["phc"] == 0, s
-        assert s["hwtsFilter"] == "ptpv2-l4-event", s
+        assert s["hwtsFilter"] == "ptpv2-event", s
     c = st[-1]["counters"]
     assert c["rxHw"] > 0 and c["missingHw"] == 0, c
     figure("fakenic log", "; ".join(hwrun["nic"].log_lines()))
@@ -254,7 +254,7 @@ def test_hwts_config_check_refuses_and_never_writes(sidecar, nic, netpair,
 
 def test_hwts_config_check_runs_when_already_armed(sidecar, nic,
                                                    grandmaster):
-    fake = nic(FAKENIC_FILTER=FILTER_V2_L4_EVENT, FAKENIC_TX=TX_ON)
+    fake = nic(FAKENIC_FILTER=FILTER_V2_EVENT, FAKENIC_TX=TX_ON)
     sc = sidecar("--hwts-config", "check", timestamping="hardware",
                  **fake.launch_kw())
     lines = record(sc, 1.0)
@@ -327,8 +327,8 @@ def test_nic_reset_rearmed_on_sighup(sidecar, nic, grandmaster, figure):
     st = statuses(lines)
     miss = st[-1]["counters"]["missingHw"]
     assert miss >= 8, st[-1]
-    assert st[-1]["hwtsFilter"] == "ptpv2-l4-event"
-    assert fake.sets()[1] == "set tx=%d rx=%d" % (TX_ON, FILTER_V2_L4_EVENT)
+    assert st[-1]["hwtsFilter"] == "ptpv2-event"
+    assert fake.sets()[1] == "set tx=%d rx=%d" % (TX_ON, FILTER_V2_EVENT)
     assert "SIGHUP" in sc.stderr()
     figure("missingHw during reset / SYNC frames after SIGHUP",
            "%d / %d" % (miss, len(after)))

@@ -30,7 +30,7 @@ SOCKET = "tblk-ptp-sidecar.socket"
 BIN_PATH = "/usr/local/sbin/tblk-ptp-sidecar"
 MAN_PAGE = REPO / "docs" / "tblk-ptp-sidecar.8"
 EXPOSURE_MAX = 2.0
-ALLOWED_CAPS = {"CAP_NET_BIND_SERVICE", "CAP_NET_ADMIN"}
+ALLOWED_CAPS = {"CAP_NET_RAW", "CAP_NET_ADMIN"}
 
 pytestmark = pytest.mark.skipif(
     shutil.which("systemd-analyze") is None, reason="systemd-analyze missing"
@@ -357,7 +357,7 @@ def _proc_status(pid):
     return out
 
 
-CAP_BITS = {"CAP_NET_BIND_SERVICE": 10, "CAP_NET_ADMIN": 12}
+CAP_BITS = {"CAP_NET_RAW": 13, "CAP_NET_ADMIN": 12}
 
 
 def _connect(path, timeout=5):
@@ -391,9 +391,14 @@ def test_unit_privileges_suffice(sidecar, notify, workdir, service):
         assert st["Uid"].split()[0] == "65534"
         assert st["NoNewPrivs"] == "1"
         assert int(st["CapAmb"], 16) == 0, "ambient set not cleared after setup"
+        assert int(st["CapInh"], 16) == 0, "inheritable set not cleared"
         allowed = sum(1 << CAP_BITS[c] for c in caps)
-        for key in ("CapEff", "CapPrm", "CapBnd"):
-            assert int(st[key], 16) & ~allowed == 0, f"{key}={st[key]}"
+        assert int(st["CapBnd"], 16) & ~allowed == 0, f"CapBnd={st['CapBnd']}"
+        # SPEC §7: after READY only CAP_NET_ADMIN may stay (auto with
+        # --hwts-config ensure); CAP_NET_RAW never outlives setup.
+        for key in ("CapEff", "CapPrm"):
+            assert int(st[key], 16) & ~(1 << CAP_BITS["CAP_NET_ADMIN"]) == 0, \
+                f"{key}={st[key]}"
 
         # The passed listener serves clients: ask for a status frame.
         client.sendall(b'{"subscribe":["status"]}\n')
@@ -413,11 +418,11 @@ def test_unit_privileges_suffice(sidecar, notify, workdir, service):
     assert os.path.exists(sock), "daemon unlinked the passed listener"
 
 
-def test_unit_control_without_bind_service(sidecar, notify, workdir, service):
-    """Control: drop CAP_NET_BIND_SERVICE from the unit's set and the daemon
+def test_unit_control_without_net_raw(sidecar, notify, workdir, service):
+    """Control: drop CAP_NET_RAW from the unit's set and the daemon
     refuses with exit 77 naming it: the capability is really needed."""
     caps = set(" ".join(service[("Service", "AmbientCapabilities")]).split())
-    caps.discard("CAP_NET_BIND_SERVICE")
+    caps.discard("CAP_NET_RAW")
     sock = os.path.join(workdir, "activated.sock")
     sc = sidecar(
         sock=sock, notify=notify, wait=False, timestamping="auto",
@@ -430,7 +435,7 @@ def test_unit_control_without_bind_service(sidecar, notify, workdir, service):
     if rc == 70 and "not built yet" in err:
         pytest.skip("daemon not built yet (exit 70)")
     assert rc == 77, err
-    assert "CAP_NET_BIND_SERVICE" in err, err
+    assert "CAP_NET_RAW" in err, err
     assert not notify.messages("READY=1")
 
 

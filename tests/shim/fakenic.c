@@ -17,15 +17,19 @@
  *                       ts[2] = ts[0] + FAKENIC_HW_OFFSET_NS when the fake
  *                       config would have stamped it: for received packets
  *                       rx_filter ALL, or any other filter but NONE for
- *                       PTP event messages (messageType 0-3) only; tx_type
- *                       not OFF for the
+ *                       PTP event messages (messageType 0-3) only - on a
+ *                       packet socket the PTP message is found inside the
+ *                       captured Ethernet frame with the daemon's own
+ *                       decoder (src/pkt_decode.c, linked in), on a UDP
+ *                       socket it is the datagram; tx_type not OFF for the
  *                       error queue (MSG_ERRQUEUE) - and, as in the kernel,
  *                       only for sockets asking SOF_TIMESTAMPING_RAW_HARDWARE
  *                       (plus TX_HARDWARE for TX stamps).
  *
  * Which sockets: every socket of the process that is unbound or bound
- * (SO_BINDTODEVICE) to FAKENIC_IFACE; a socket bound to another device is
- * left alone. Only the ioctls naming FAKENIC_IFACE are faked.
+ * (SO_BINDTODEVICE, or a packet socket's bind()) to FAKENIC_IFACE; a socket
+ * bound to another device is left alone. Only the ioctls naming
+ * FAKENIC_IFACE are faked.
  *
  * Environment (read once at load):
  *  FAKENIC_IFACE        interface to fake; unset: the shim does nothing
@@ -53,6 +57,7 @@
 #include <fcntl.h>
 #include <linux/capability.h>
 #include <linux/ethtool.h>
+#include <linux/if_packet.h>
 #include <linux/net_tstamp.h>
 #include <linux/sockios.h>
 #include <linux/time_types.h>
@@ -67,6 +72,8 @@
 #include <sys/syscall.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "pkt_decode.h"
 
 #ifndef SO_TIMESTAMPING_OLD
 #define SO_TIMESTAMPING_OLD 37
@@ -419,6 +426,15 @@ int ioctl(int fd, unsigned long req, ...)
 	return fakenic_hwtstamp(req, ifr);
 }
 
+static bool fakenic_packet_socket(int fd)
+{
+	int domain = 0;
+	socklen_t len = sizeof(domain);
+
+	return getsockopt(fd, SOL_SOCKET, SO_DOMAIN, &domain, &len) == 0 &&
+	       domain == AF_PACKET;
+}
+
 /* Would this socket be handed a hardware stamp by the kernel? */
 static bool fakenic_socket_wants(int fd, bool tx)
 {
@@ -436,6 +452,13 @@ static bool fakenic_socket_wants(int fd, bool tx)
 	}
 	if (tx && !(flags & SOF_TIMESTAMPING_TX_HARDWARE)) {
 		return false;
+	}
+	if (fakenic_packet_socket(fd)) {
+		struct sockaddr_ll sll;
+		socklen_t sl = sizeof(sll);
+
+		return getsockname(fd, (struct sockaddr *)&sll, &sl) == 0 &&
+		       sll.sll_ifindex == (int)if_nametoindex(fk.iface);
 	}
 	memset(dev, 0, sizeof(dev));
 	if (getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, &len) == 0 &&
@@ -479,7 +502,7 @@ static bool fakenic_drop_this(void)
 /* A PTP event message (SYNC, DELAY_REQ, PDELAY_REQ, PDELAY_RESP): what an
  * event filter such as PTP_V2_L4_EVENT stamps; general messages get a
  * hardware stamp only under filter ALL, as on a real NIC. */
-static bool fakenic_is_event(const struct msghdr *msg, size_t len)
+static bool fakenic_is_event(int fd, const struct msghdr *msg, size_t len)
 {
 	const unsigned char *p;
 
@@ -488,6 +511,25 @@ static bool fakenic_is_event(const struct msghdr *msg, size_t len)
 		return false;
 	}
 	p = msg->msg_iov[0].iov_base;
+	if (len > msg->msg_iov[0].iov_len) {
+		len = msg->msg_iov[0].iov_len;
+	}
+	if (fakenic_packet_socket(fd)) {
+		/* A NIC's PTP filter parses the frame; so do we, with the
+		 * daemon's decoder. The tag a NIC strips does not matter. */
+		const struct sockaddr_ll *from = msg->msg_name;
+		struct pkt_meta meta = {.pkttype = PACKET_MULTICAST};
+		struct pkt_info pi;
+
+		if (from && msg->msg_namelen >= sizeof(*from)) {
+			meta.pkttype = from->sll_pkttype;
+		}
+		if (pkt_decode(p, len, &meta, &pi, NULL) ||
+		    pi.payload_len < 1) {
+			return false;
+		}
+		return (pi.payload[0] & 0x0f) < 4;
+	}
 	return (p[0] & 0x0f) < 4;
 }
 
@@ -513,7 +555,7 @@ static void fakenic_stamp(int fd, struct msghdr *msg, int flags, size_t len)
 		filter = __atomic_load_n(&fk.rx_filter, __ATOMIC_SEQ_CST);
 		if (filter == HWTSTAMP_FILTER_NONE ||
 		    (filter != HWTSTAMP_FILTER_ALL &&
-		     !fakenic_is_event(msg, len))) {
+		     !fakenic_is_event(fd, msg, len))) {
 			return;
 		}
 	}

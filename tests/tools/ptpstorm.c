@@ -13,9 +13,9 @@
  * from --first-seq. Every malformed packet fails the daemon's validator
  * (SPEC section 3) by construction: one broken rule per packet, cycling
  * through every messageType. Oversize datagrams (bigger than any PTP
- * message) are reassembled by the receiver's IP layer and arrive with
- * MSG_TRUNC: they are reported apart ("oversize", the daemon's
- * `truncated`). After the storm a pause and a trailer (one valid SYNC to
+ * message) leave as IPv4 fragments; the daemon's capture path does not
+ * reassemble, so each counts once as `filtered` (its first fragment):
+ * they are reported apart ("oversize"). After the storm a pause and a trailer (one valid SYNC to
  * 319, one short packet to 320) make the kernel report any receive-buffer
  * drops (SO_RXQ_OVFL rides on the next packet queued to each socket).
  *
@@ -390,8 +390,8 @@ static size_t storm_bad(struct storm *s, enum storm_kind kind, uint8_t *p,
 		*type = p[0] & 0x0f;
 		return len;
 	case STORM_OVERSIZE:
-		/* IPv4 fragments, reassembled beyond the daemon's 1536-octet
-		 * buffer: recvmmsg flags it MSG_TRUNC. */
+		/* IPv4 fragments: the capture path counts the first one
+		 * filtered and never sees the others (BPF). */
 		len = storm_base(p, PTP_SYNC, seq);
 		len = 1600 + storm_below(s, STORM_PKT_MAX - 1600);
 		memset(p + 44, 0, len - 44);

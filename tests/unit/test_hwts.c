@@ -75,36 +75,39 @@ static void test_names(void **state)
 	assert_string_equal(hwts_tx_type_name(-1), "unknown");
 }
 
-static void test_covers(void **state)
+static void test_stamps(void **state)
 {
 	(void)state;
-	assert_true(hwts_filter_covers_ptpv2_l4_event(
+	/* SPEC §3: every filter stamping PTPv2 event messages of a transport
+	 * is accepted as it is. */
+	assert_true(hwts_filter_stamps_ptpv2_event(
 		HWTSTAMP_FILTER_PTP_V2_L4_EVENT));
-	assert_true(hwts_filter_covers_ptpv2_l4_event(
-		HWTSTAMP_FILTER_PTP_V2_EVENT));
-	assert_true(hwts_filter_covers_ptpv2_l4_event(HWTSTAMP_FILTER_ALL));
+	assert_true(
+		hwts_filter_stamps_ptpv2_event(HWTSTAMP_FILTER_PTP_V2_EVENT));
+	assert_true(hwts_filter_stamps_ptpv2_event(
+		HWTSTAMP_FILTER_PTP_V2_L2_EVENT));
+	assert_true(hwts_filter_stamps_ptpv2_event(HWTSTAMP_FILTER_ALL));
 
 	/* SYNC-only never stamps a Delay_Req, DELAY_REQ-only never a Sync. */
-	assert_false(hwts_filter_covers_ptpv2_l4_event(
-		HWTSTAMP_FILTER_PTP_V2_L4_SYNC));
-	assert_false(hwts_filter_covers_ptpv2_l4_event(
+	assert_false(
+		hwts_filter_stamps_ptpv2_event(HWTSTAMP_FILTER_PTP_V2_L4_SYNC));
+	assert_false(hwts_filter_stamps_ptpv2_event(
 		HWTSTAMP_FILTER_PTP_V2_L4_DELAY_REQ));
 	assert_false(
-		hwts_filter_covers_ptpv2_l4_event(HWTSTAMP_FILTER_PTP_V2_SYNC));
-	assert_false(hwts_filter_covers_ptpv2_l4_event(
-		HWTSTAMP_FILTER_PTP_V2_DELAY_REQ));
-	/* Ethernet only, PTPv1, NTP: other packets entirely. */
-	assert_false(hwts_filter_covers_ptpv2_l4_event(
-		HWTSTAMP_FILTER_PTP_V2_L2_EVENT));
-	assert_false(hwts_filter_covers_ptpv2_l4_event(
-		HWTSTAMP_FILTER_PTP_V1_L4_EVENT));
+		hwts_filter_stamps_ptpv2_event(HWTSTAMP_FILTER_PTP_V2_L2_SYNC));
 	assert_false(
-		hwts_filter_covers_ptpv2_l4_event(HWTSTAMP_FILTER_NTP_ALL));
+		hwts_filter_stamps_ptpv2_event(HWTSTAMP_FILTER_PTP_V2_SYNC));
+	assert_false(hwts_filter_stamps_ptpv2_event(
+		HWTSTAMP_FILTER_PTP_V2_DELAY_REQ));
+	/* PTPv1, NTP: other packets entirely. */
+	assert_false(hwts_filter_stamps_ptpv2_event(
+		HWTSTAMP_FILTER_PTP_V1_L4_EVENT));
+	assert_false(hwts_filter_stamps_ptpv2_event(HWTSTAMP_FILTER_NTP_ALL));
 	/* SOME and unknown values: driver-specific, not trusted. */
-	assert_false(hwts_filter_covers_ptpv2_l4_event(HWTSTAMP_FILTER_SOME));
-	assert_false(hwts_filter_covers_ptpv2_l4_event(HWTSTAMP_FILTER_NONE));
-	assert_false(hwts_filter_covers_ptpv2_l4_event(99));
-	assert_false(hwts_filter_covers_ptpv2_l4_event(-1));
+	assert_false(hwts_filter_stamps_ptpv2_event(HWTSTAMP_FILTER_SOME));
+	assert_false(hwts_filter_stamps_ptpv2_event(HWTSTAMP_FILTER_NONE));
+	assert_false(hwts_filter_stamps_ptpv2_event(99));
+	assert_false(hwts_filter_stamps_ptpv2_event(-1));
 }
 
 static void test_contains(void **state)
@@ -139,9 +142,9 @@ static void test_contains(void **state)
 /* Each accepted filter, with TX on, is left exactly as it is. */
 static void test_plan_already_covered(void **state)
 {
-	static const int ok[] = {HWTSTAMP_FILTER_PTP_V2_L4_EVENT,
-				 HWTSTAMP_FILTER_PTP_V2_EVENT,
-				 HWTSTAMP_FILTER_ALL};
+	static const int ok[] = {
+		HWTSTAMP_FILTER_PTP_V2_L4_EVENT, HWTSTAMP_FILTER_PTP_V2_EVENT,
+		HWTSTAMP_FILTER_PTP_V2_L2_EVENT, HWTSTAMP_FILTER_ALL};
 	size_t i;
 
 	(void)state;
@@ -168,7 +171,7 @@ static void test_plan_sync_only_upgraded(void **state)
 
 	(void)state;
 	assert_int_equal(hwts_plan(&cur, true, &nic_full, &want), 1);
-	assert_int_equal(want.rx_filter, HWTSTAMP_FILTER_PTP_V2_L4_EVENT);
+	assert_int_equal(want.rx_filter, HWTSTAMP_FILTER_PTP_V2_EVENT);
 	assert_int_equal(want.tx_type, HWTSTAMP_TX_ON);
 }
 
@@ -179,8 +182,9 @@ static void test_plan_none_set(void **state)
 
 	(void)state;
 	cur.flags = HWTSTAMP_FLAG_BONDED_PHC_INDEX;
+	/* SPEC §3: PTP_V2_EVENT first, every transport is captured */
 	assert_int_equal(hwts_plan(&cur, true, &nic_full, &want), 1);
-	assert_int_equal(want.rx_filter, HWTSTAMP_FILTER_PTP_V2_L4_EVENT);
+	assert_int_equal(want.rx_filter, HWTSTAMP_FILTER_PTP_V2_EVENT);
 	assert_int_equal(want.tx_type, HWTSTAMP_TX_ON);
 	/* Flags belong to whoever set them (bonding): kept. */
 	assert_int_equal(want.flags, HWTSTAMP_FLAG_BONDED_PHC_INDEX);
@@ -229,17 +233,27 @@ static void test_plan_nothing_offered(void **state)
 	assert_int_equal(hwts_plan(&cur, true, &info, &want), -EOPNOTSUPP);
 }
 
-/* ptp4l -2 set PTP_V2_L2_EVENT: L4_EVENT would break it, V2_EVENT not. */
+/* A filter another user set is only ever replaced by one containing it. */
 static void test_plan_never_narrows(void **state)
 {
 	struct hwtstamp_config cur =
 		cfg(HWTSTAMP_TX_ON, HWTSTAMP_FILTER_PTP_V2_L2_EVENT);
-	struct hwtstamp_config want;
+	struct hwtstamp_config want = sentinel;
 	struct nic_ts_info info = nic_full;
 
 	(void)state;
+	/* ptp4l -2's PTP_V2_L2_EVENT stamps PTPv2 events: left alone. */
+	assert_int_equal(hwts_plan(&cur, true, &nic_full, &want), 0);
+	assert_memory_equal(&want, &sentinel, sizeof(want));
+
+	/* L2 Sync only: V2_EVENT contains it, L4_EVENT would break it. */
+	cur = cfg(HWTSTAMP_TX_ON, HWTSTAMP_FILTER_PTP_V2_L2_SYNC);
 	assert_int_equal(hwts_plan(&cur, true, &nic_full, &want), 1);
 	assert_int_equal(want.rx_filter, HWTSTAMP_FILTER_PTP_V2_EVENT);
+	info.rx_filters &= ~BIT(HWTSTAMP_FILTER_PTP_V2_EVENT);
+	assert_int_equal(hwts_plan(&cur, true, &info, &want), 1);
+	assert_int_equal(want.rx_filter, HWTSTAMP_FILTER_ALL);
+	info = nic_full;
 
 	/* chrony's NTP_ALL: only ALL contains it. */
 	cur = cfg(HWTSTAMP_TX_ON, HWTSTAMP_FILTER_NTP_ALL);
@@ -268,8 +282,7 @@ static void test_plan_tx_never_downgraded(void **state)
 
 		assert_int_equal(hwts_plan(&cur, true, &nic_full, &want), 1);
 		assert_int_equal(want.tx_type, keep[i]);
-		assert_int_equal(want.rx_filter,
-				 HWTSTAMP_FILTER_PTP_V2_L4_EVENT);
+		assert_int_equal(want.rx_filter, HWTSTAMP_FILTER_PTP_V2_EVENT);
 	}
 }
 
@@ -299,7 +312,7 @@ static void test_plan_unknown_current(void **state)
 
 	(void)state;
 	assert_int_equal(hwts_plan(NULL, false, &nic_full, &want), 1);
-	assert_int_equal(want.rx_filter, HWTSTAMP_FILTER_PTP_V2_L4_EVENT);
+	assert_int_equal(want.rx_filter, HWTSTAMP_FILTER_PTP_V2_EVENT);
 	assert_int_equal(want.tx_type, HWTSTAMP_TX_ON);
 	assert_int_equal(want.flags, 0);
 }
@@ -321,7 +334,10 @@ static void test_readback(void **state)
 	/* Broken: a driver answering with something narrower. */
 	c.rx_filter = HWTSTAMP_FILTER_PTP_V2_L4_SYNC;
 	assert_false(hwts_readback_ok(&c));
+	/* L2 events only still stamps PTPv2 events (SPEC §3 accepts it) */
 	c.rx_filter = HWTSTAMP_FILTER_PTP_V2_L2_EVENT;
+	assert_true(hwts_readback_ok(&c));
+	c.rx_filter = HWTSTAMP_FILTER_PTP_V2_L2_SYNC;
 	assert_false(hwts_readback_ok(&c));
 	c.rx_filter = HWTSTAMP_FILTER_NONE;
 	assert_false(hwts_readback_ok(&c));
@@ -480,16 +496,16 @@ static void test_decide_ensure_writes(void **state)
 	(void)state;
 	assert_int_equal(hwts_decide(TS_HARDWARE, &p, &d), 0);
 	assert_true(d.usable && d.hardware && d.write);
-	assert_int_equal(d.want.rx_filter, HWTSTAMP_FILTER_PTP_V2_L4_EVENT);
+	assert_int_equal(d.want.rx_filter, HWTSTAMP_FILTER_PTP_V2_EVENT);
 	assert_int_equal(d.want.tx_type, HWTSTAMP_TX_ON);
 	assert_non_null(strstr(d.reason, "after setting rx filter "
-					 "'ptpv2-l4-event', tx type 'on'"));
+					 "'ptpv2-event', tx type 'on'"));
 
 	/* A driver without SIOCGHWTSTAMP: set blindly, then read back. */
 	p.get_err = -EOPNOTSUPP;
 	assert_int_equal(hwts_decide(TS_HARDWARE, &p, &d), 0);
 	assert_true(d.write);
-	assert_int_equal(d.want.rx_filter, HWTSTAMP_FILTER_PTP_V2_L4_EVENT);
+	assert_int_equal(d.want.rx_filter, HWTSTAMP_FILTER_PTP_V2_EVENT);
 
 	/* The set failed: privilege, then anything else. */
 	p.get_err = 0;
@@ -547,7 +563,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_names),
-		cmocka_unit_test(test_covers),
+		cmocka_unit_test(test_stamps),
 		cmocka_unit_test(test_contains),
 		cmocka_unit_test(test_plan_already_covered),
 		cmocka_unit_test(test_plan_sync_only_upgraded),

@@ -1,0 +1,50 @@
+/* SPDX-License-Identifier: MIT */
+/*
+ * The active slave's wiring (--delay-req, SPEC §6): the slave state
+ * machine (slave.h), its send-only Delay_Req socket (ptp_tx.h) and that
+ * socket's error queue, and the publication of its tx frames and samples.
+ * The capture path hands it every rx frame it publishes.
+ */
+#ifndef TBLK_ACTIVE_H
+#define TBLK_ACTIVE_H
+
+#include <stdbool.h>
+
+#include "classify.h"
+#include "counters.h"
+#include "evloop.h"
+#include "server.h"
+
+struct active;
+
+struct active_config {
+	const char *iface;
+	int ifindex;
+	int domain; /* -1: follow the first SYNC's */
+	struct server *srv;
+};
+
+/* 0 or -errno with *@why naming the step. */
+int active_new(struct active **act, struct evloop *loop,
+	       const struct active_config *cfg, const char **why);
+void active_free(struct active *act);
+
+/*
+ * The stamping in force: @hw asks for hardware TX stamps, @hw_required
+ * drops a software-stamped tx frame (counted missingHw), @phc names a
+ * hardware stamp's clock. @self is our portIdentity (copied).
+ */
+void active_set_mode(struct active *act, bool hw, bool hw_required, int phc,
+		     const struct ptp_port_id *self);
+
+/* An rx frame just published. */
+void active_rx(struct active *act, const struct classify_result *r);
+
+/* The interface is back as @ifindex (reopen the socket on it), or gone
+ * (@ifindex < 0: forget the master and the pending exchanges). */
+void active_link(struct active *act, int ifindex);
+
+/* tx, txTimeouts and the tx part of missingHw, added into @c. */
+void active_counters(const struct active *act, struct counters *c);
+
+#endif
