@@ -626,6 +626,11 @@ static void test_ipv4_fragments(void **state)
 	/* a middle one */
 	frame_put16(&fb, V4_FRAG, 0x2000 | 1);
 	expect(&fb, PACKET_MULTICAST, -ENOMSG, "IPv4 fragment");
+	/* the offset's top bit, and all of it */
+	frame_put16(&fb, V4_FRAG, 0x1000);
+	expect(&fb, PACKET_MULTICAST, -ENOMSG, "IPv4 fragment");
+	frame_put16(&fb, V4_FRAG, 0x4000 | 0x1fff);
+	expect(&fb, PACKET_MULTICAST, -ENOMSG, "IPv4 fragment");
 	/* the reserved (evil) bit alone is not a fragment */
 	frame_put16(&fb, V4_FRAG, 0x8000);
 	assert_int_equal(decode(&fb, PACKET_MULTICAST, &info, &why), 0);
