@@ -574,6 +574,13 @@ static void test_ipv4_header(void **state)
 	/* ... below IHL*4 + 8: no room for the UDP header */
 	frame_put16(&fb, V4_TOTLEN, 27);
 	expect(&fb, PACKET_MULTICAST, -EBADMSG, "truncated UDP header");
+	/* ... with the frame ending where IP says (ASan: no read past) */
+	for (uint16_t tot = 20; tot < 28; tot++) {
+		frame_put16(&fb, V4_TOTLEN, tot);
+		fb.len = 14 + (size_t)tot;
+		expect(&fb, PACKET_MULTICAST, -EBADMSG, "truncated UDP header");
+	}
+	fb.len = sizeof(udp4_sync);
 	/* exactly the UDP header: an empty datagram, if UDP agrees */
 	frame_put16(&fb, V4_TOTLEN, 28);
 	frame_put16(&fb, V4_UDP + UDP_LEN, 8);
@@ -671,6 +678,12 @@ static void test_ipv6_header(void **state)
 	/* a jumbogram's 0 (RFC 2675) is never on Ethernet */
 	frame_put16(&fb, V6_PLEN, 0);
 	expect(&fb, PACKET_MULTICAST, -EBADMSG, "truncated UDP header");
+	/* ... with the frame ending where IPv6 says */
+	for (uint16_t plen = 0; plen < 8; plen++) {
+		frame_put16(&fb, V6_PLEN, plen);
+		fb.len = 54 + (size_t)plen;
+		expect(&fb, PACKET_MULTICAST, -EBADMSG, "truncated UDP header");
+	}
 
 	/* extension headers are not followed: SPEC section 3 `filtered` */
 	for (size_t i = 0; i < sizeof(ext); i++) {
