@@ -8,7 +8,9 @@
  * privilege, no network), where a datagram the filter drops never
  * arrives. Finally, for every frame of a large mutated set, pkt_decode()
  * accepting it implies the filter passes it: the filter never hides
- * from the daemon a frame the decoder would take.
+ * from the daemon a frame the decoder would take. And over every byte of
+ * those frames set to every value, its verdicts equal those of what
+ * tcpdump compiles for the equivalent expression (bpf_tcpdump.h).
  */
 #include <errno.h>
 #include <setjmp.h>
@@ -22,6 +24,7 @@
 #include <cmocka.h>
 
 #include "bpf_interp.h"
+#include "bpf_tcpdump.h"
 #include "frames.h"
 #include "pkt_decode.h"
 #include "ptp_bpf.h"
@@ -437,6 +440,50 @@ static void test_decoder_implies_filter(void **state)
 	assert_true(t.passed < t.frames);
 }
 
+/* Same verdict as tcpdump's program for every byte of every test frame
+ * (untagged, 0x8100, 0x88a8) set to every value, whole or cut there. */
+static void test_same_as_tcpdump(void **state)
+{
+	static const uint16_t tpids[] = {0, 0x8100, 0x88a8};
+	const size_t tn =
+		sizeof(tcpdump_ptp_filter) / sizeof(tcpdump_ptp_filter[0]);
+	unsigned long cases = 0, passed = 0;
+	struct frame_buf fb, m;
+
+	(void)state;
+	assert_int_equal(bpf_interp_check(tcpdump_ptp_filter, tn), 0);
+	for (size_t i = 0; i < N_TEST_FRAMES; i++) {
+		for (size_t tp = 0; tp < 3; tp++) {
+			frame_copy(&fb, &test_frames[i]);
+			if (tpids[tp]) {
+				frame_insert_tag(&fb, tpids[tp], 100);
+			}
+			for (size_t p = 0; p < fb.len; p++) {
+				for (unsigned int v = 0; v < 256; v++) {
+					m = fb;
+					m.b[p] = (uint8_t)v;
+					/* tcpdump's vlan takes 0x9100 too */
+					if (m.b[12] == 0x91 && m.b[13] == 0) {
+						continue;
+					}
+					for (size_t cut = 0; cut < 2; cut++) {
+						size_t n = cut ? p : m.len;
+						uint32_t ours = run(m.b, n);
+						uint32_t td = bpf_interp_run(
+							tcpdump_ptp_filter, tn,
+							m.b, n);
+
+						assert_int_equal(ours, td);
+						cases++;
+						passed += ours != 0;
+					}
+				}
+			}
+		}
+	}
+	print_message("%lu cases, %lu passed by both\n", cases, passed);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -448,6 +495,7 @@ int main(void)
 		cmocka_unit_test(test_rejects),
 		cmocka_unit_test(test_short_frames),
 		cmocka_unit_test(test_decoder_implies_filter),
+		cmocka_unit_test(test_same_as_tcpdump),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
