@@ -170,6 +170,52 @@ static void test_sync_exact_bytes(void **state)
 	assert_string_equal(buf, want_hw);
 }
 
+/* The capture path's keys follow the message's own: transport, vlan only
+ * when tagged, unicast always with a transport. */
+static void test_transport_keys(void **state)
+{
+	char buf[FRAME_MAX];
+	struct ptp_msg m;
+	struct frame_stamp f;
+	int n;
+
+	(void)state;
+	msg_init(&m, PTP_DELAY_RESP);
+	f = stamp_of(&m, false, false);
+	f.iface = NULL;
+	f.transport = "udp6";
+	f.unicast = true;
+	static const char want[] =
+		"{\"v\":1,\"type\":\"rx\",\"msgType\":9,\"seqId\":1234,"
+		"\"unixNs\":\"1748073600123456789\","
+		"\"mechanism\":\"so_timestamping_software\",\"domain\":24,"
+		"\"src\":\"aabbcc.fffe.ddeeff-1\",\"correctionNs\":2,"
+		"\"receiveNs\":\"1748073601999999999\","
+		"\"reqPort\":\"001122.fffe.334455-32767\","
+		"\"transport\":\"udp6\","
+		"\"unicast\":true}\n";
+	n = frame_encode_stamp(&f, buf, sizeof(buf));
+	assert_int_equal(n, sizeof(want) - 1);
+	assert_string_equal(buf, want);
+
+	/* VID 0 is a priority tag, still a tag: written */
+	msg_init(&m, PTP_ANNOUNCE);
+	f = stamp_of(&m, false, false);
+	f.iface = NULL;
+	f.transport = "l2";
+	f.tagged = true;
+	f.vlan = 0;
+	static const char want_l2[] =
+		"{\"v\":1,\"type\":\"rx\",\"msgType\":11,\"seqId\":1234,"
+		"\"unixNs\":\"1748073600123456789\","
+		"\"mechanism\":\"so_timestamping_software\",\"domain\":24,"
+		"\"src\":\"aabbcc.fffe.ddeeff-1\",\"correctionNs\":2,"
+		"\"transport\":\"l2\",\"vlan\":0,\"unicast\":false}\n";
+	n = frame_encode_stamp(&f, buf, sizeof(buf));
+	assert_int_equal(n, sizeof(want_l2) - 1);
+	assert_string_equal(buf, want_l2);
+}
+
 struct type_case {
 	unsigned int type;
 	const char *ext[8]; /* extension keys after domain, src, iface */
@@ -724,6 +770,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_sync_exact_bytes),
+		cmocka_unit_test(test_transport_keys),
 		cmocka_unit_test(test_every_type_key_order),
 		cmocka_unit_test(test_mechanism_labels),
 		cmocka_unit_test(test_two_step_flag),

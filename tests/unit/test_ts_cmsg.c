@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/errqueue.h>
+#include <linux/if_packet.h>
 #include <linux/net_tstamp.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -484,6 +485,41 @@ static void test_rxq_ovfl(void **state)
 	assert_int_equal(o.drops, UINT32_MAX);
 }
 
+/* PACKET_AUXDATA on the capture socket: the kernel reports the outer tag
+ * it took out of the frame, and says whether there was one. */
+static void test_auxdata(void **state)
+{
+	struct tpacket_auxdata aux = {
+		.tp_status = TP_STATUS_USER | TP_STATUS_VLAN_VALID |
+			     TP_STATUS_VLAN_TPID_VALID,
+		.tp_len = 86,
+		.tp_snaplen = 86,
+		.tp_mac = 0,
+		.tp_net = 14,
+		.tp_vlan_tci = 0x2007, /* PCP 1, VID 7 */
+		.tp_vlan_tpid = 0x8100,
+	};
+	struct cbuf c = {.len = 0};
+	struct ts_cmsg o;
+
+	(void)state;
+	cbuf_add(&c, SOL_PACKET, PACKET_AUXDATA, &aux, sizeof(aux));
+	assert_int_equal(parse(&c, 0, &o, "auxdata_vlan"), 0);
+	assert_int_equal(o.flags, TS_CMSG_AUXDATA | TS_CMSG_VLAN);
+	assert_int_equal(o.vlan_tci, 0x2007);
+	assert_int_equal(o.vlan_tpid, 0x8100);
+
+	/* Untagged: tp_vlan_tci is not to be read (VID 0 is a priority tag,
+	 * not "no tag"). */
+	c.len = 0;
+	aux.tp_status = TP_STATUS_USER;
+	aux.tp_vlan_tci = 0x0005;
+	cbuf_add(&c, SOL_PACKET, PACKET_AUXDATA, &aux, sizeof(aux));
+	assert_int_equal(parse(&c, 0, &o, NULL), 0);
+	assert_int_equal(o.flags, TS_CMSG_AUXDATA);
+	assert_int_equal(o.vlan_tci, 0);
+}
+
 /* Everything a hardware RX on our socket can carry, plus strangers. */
 static void fill_all(struct cbuf *c)
 {
@@ -587,6 +623,8 @@ static const struct known known[] = {
 	{"IPV6_RECVERR", SOL_IPV6, IPV6_RECVERR,
 	 sizeof(struct sock_extended_err) + sizeof(struct sockaddr_in6),
 	 TS_CMSG_EXTERR},
+	{"PACKET_AUXDATA", SOL_PACKET, PACKET_AUXDATA,
+	 sizeof(struct tpacket_auxdata), TS_CMSG_AUXDATA},
 };
 
 /* A payload that decodes to something visible for every known type. */
@@ -1075,6 +1113,7 @@ int main(void)
 		cmocka_unit_test(test_pktinfo),
 		cmocka_unit_test(test_ts_pktinfo),
 		cmocka_unit_test(test_rxq_ovfl),
+		cmocka_unit_test(test_auxdata),
 		cmocka_unit_test(test_several),
 		cmocka_unit_test(test_ctrunc),
 		cmocka_unit_test(test_trunc),
