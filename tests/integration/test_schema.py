@@ -106,6 +106,15 @@ def test_coverage(frames):
     assert {"sample", "status"} <= kinds
 
 
+def test_transport_keys_seen(frames):
+    """The tool emits every transport, tagged and untagged, unicast and
+    not: the schema is checked against each."""
+    st = [f for _, f in frames if f["type"] in ("rx", "tx")]
+    assert {f["transport"] for f in st} == {"udp4", "udp6", "l2"}
+    assert any("vlan" in f for f in st) and any("vlan" not in f for f in st)
+    assert {f["unicast"] for f in st} == {True, False}
+
+
 def test_honest_labels(frames):
     for line, f in frames:
         if f["type"] in ("rx", "tx") and \
@@ -137,6 +146,11 @@ BROKEN_STAMP = [
     ("twoStep as a string", lambda f: f.update(twoStep="true")),
     ("correctionNs as a string", lambda f: f.update(correctionNs="2")),
     ("originNs as a number", lambda f: f.update(originNs=5)),
+    ("unknown transport", lambda f: f.update(transport="udp5")),
+    ("vlan out of range", lambda f: f.update(vlan=4096)),
+    ("vlan as a string", lambda f: f.update(vlan="7")),
+    ("unicast as a string", lambda f: f.update(unicast="false")),
+    ("unicast without transport", lambda f: f.pop("transport")),
 ]
 
 

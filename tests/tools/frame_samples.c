@@ -98,6 +98,14 @@ static int frame_samples_stamps(void)
 					/* alternate: iface present/omitted */
 					.iface = seq % 3 ? "eth0" : NULL,
 					.phc = 0,
+					/* every transport, tagged and not,
+					 * unicast and to a group */
+					.transport =
+						(const char *[]){"udp4", "udp6",
+								 "l2"}[seq % 3],
+					.tagged = seq % 4 == 1,
+					.vlan = (uint16_t)(seq * 37 % 4096),
+					.unicast = seq % 5 == 2,
 				};
 				if (frame_samples_emit(
 					    frame_encode_stamp(&f, buf,
