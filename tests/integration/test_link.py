@@ -7,6 +7,7 @@ from its new portIdentity) and stops with exit 0. The ptp4l grandmaster is
 not under test: it is restarted after its interface vanished."""
 
 import os
+import signal
 import time
 
 import pytest
@@ -222,3 +223,43 @@ def test_nic_reset_rearmed_on_link_up(sidecar, shim, netpair, workdir, gm,
     assert sc.stop() == 0
     figure("fakenic log after reset + link toggle",
            "; ".join(fake.log_lines()))
+
+
+def test_failed_probe_is_not_a_deletion(sidecar, daemon_bin, netpair,
+                                        workdir, gm, figure):
+    """A link probe that fails (if_nametoindex() out of buffers, through
+    tests/shim/failprobe.so) at a SIGHUP must not be taken for a deleted
+    interface: frames keep flowing, the link stays up, and the probe is
+    asked again until it answers."""
+    so = os.path.join(os.path.dirname(daemon_bin), "failprobe.so")
+    assert os.path.exists(so), "failprobe.so not built (make tools)"
+    flag = os.path.join(workdir, "failprobe")
+    sc = sidecar("--status-interval", "1", env={"FAILPROBE_FILE": flag},
+                 prefix=("env", "LD_PRELOAD=" + so))
+    reader = netns.FrameReader(sc.sock, {"subscribe": ["rx", "status"]})
+    try:
+        assert netns.wait_for(lambda: after(reader, 0), 10)
+        open(flag, "w").close()
+        t_hup = time.time_ns()
+        os.kill(sc.pid, signal.SIGHUP)
+        time.sleep(2.5)
+        during = after(reader, t_hup + 2 * 10**8)
+        st = last_status(reader)
+        os.unlink(flag)
+        t_ok = time.time_ns()
+        time.sleep(1.5)
+        later = after(reader, t_ok)
+    finally:
+        reader.close()
+    with open(flag + ".log") as f:
+        fails = len(f.read().splitlines())
+    err = sc.stderr()
+    figure("failed probes / SYNC frames while failing / after",
+           "%d / %d / %d" % (fails, len(during), len(later)))
+    assert fails >= 2, "the failing probe was not asked again: %d" % fails
+    assert len(during) >= 8 * 2, "frames stopped while the probe failed"
+    assert st["link"] == "up" and st["ifindex"] > 0, st
+    assert len(later) >= 8, "frames stopped after the probe recovered"
+    assert "interface removed" not in err, err
+    assert "cannot read the link state" in err, err
+    assert sc.stop() == 0
