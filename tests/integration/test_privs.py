@@ -141,3 +141,31 @@ def test_unit_ambient_caps_per_mode(sidecar, notify, nobody_dir, grandmaster,
     assert sc.stop(signal.SIGTERM) == 0, sc.stderr()
     assert not os.path.lexists(sc.sock), "socket left behind"
 
+
+
+def test_no_udp_port_319_320(sidecar, netpair, grandmaster, figure):
+    """SPEC §3: no socket of the daemon is bound to UDP 319/320 (the kernel
+    could hand it ptp4l's unicast), with the active slave on too: its
+    sockets are the capture tap, unbound joins and an ephemeral-port
+    Delay_Req socket. Read from the kernel's own table (ss)."""
+    sc = sidecar("--delay-req")
+    reader = netns.FrameReader(sc.sock, {"subscribe": ["tx"]})
+    try:
+        assert netns.wait_for(lambda: reader.snapshot(), 10), \
+            "no Delay_Req sent:\n" + sc.stderr()
+        r = netns.sh(netpair.exec_argv(netpair.sl, [
+            "ss", "-anpH", "-A", "inet,packet"]))
+    finally:
+        reader.close()
+    mine = [x.split() for x in r.stdout.splitlines()
+            if "pid=%d," % sc.pid in x]
+    figure("the daemon's inet/packet sockets",
+           " | ".join(" ".join(x[:1] + x[4:5]) for x in mine))
+    # Netid State Recv-Q Send-Q Local:Port Peer:Port Process
+    kinds = {x[0] for x in mine}
+    assert "p_raw" in kinds, mine
+    udp = [x[4].rsplit(":", 1)[1] for x in mine if x[0] == "udp"]
+    assert udp, "the Delay_Req socket is not in the table: %s" % mine
+    assert not set(udp) & {"319", "320"}, mine
+    assert all(int(p) >= 1024 for p in udp), mine
+    assert not [x for x in mine if x[0] == "tcp"], mine
