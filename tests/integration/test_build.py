@@ -1,0 +1,105 @@
+# SPDX-License-Identifier: MIT
+"""The build a packager gets (issue 12): what `make` builds, the hardening
+in the binary, a clear error for a missing package. Needs no root.
+
+Runs against $TBLK_BUILD (default build/), which `make all` made."""
+
+import os
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[2]
+BUILD = Path(os.environ.get("TBLK_BUILD", REPO / "build"))
+if not BUILD.is_absolute():
+    BUILD = REPO / BUILD
+BIN = BUILD / "tblk-ptp-sidecar"
+
+
+def run(argv, **kw):
+    return subprocess.run(argv, stdout=subprocess.PIPE,
+                          stderr=subprocess.STDOUT, text=True, timeout=300,
+                          **kw)
+
+
+@pytest.fixture(scope="module")
+def binary():
+    assert BIN.is_file(), "%s missing: run make" % BIN
+    return BIN
+
+
+def test_default_goal_builds_the_daemon(tmp_path):
+    """`make` with no goal links the daemon (the README's first line)."""
+    r = run(["make", "-n", "-C", str(REPO), "B=%s" % (tmp_path / "b")])
+    assert r.returncode == 0, r.stdout
+    assert re.search(r"-o %s/tblk-ptp-sidecar " % re.escape(
+        str(tmp_path / "b")), r.stdout), r.stdout
+
+
+def test_missing_pkg_config_package_is_a_clear_error(tmp_path):
+    r = run(["make", "-C", str(REPO), "B=%s" % (tmp_path / "b"),
+             "PKG_CONFIG=false"])
+    assert r.returncode != 0
+    assert "finds no libsystemd json-c libcap" in r.stdout, r.stdout
+    assert not (tmp_path / "b" / "tblk-ptp-sidecar").exists()
+
+
+def test_deps_and_clean_parse_without_packages(tmp_path):
+    """deps must run on a machine that lacks the -dev packages."""
+    r = run(["make", "-n", "-C", str(REPO), "B=%s" % (tmp_path / "b"),
+             "PKG_CONFIG=false", "deps", "clean"])
+    assert r.returncode == 0, r.stdout
+
+
+def test_user_flags_reach_the_compiler(tmp_path):
+    r = run(["make", "-n", "-C", str(REPO), "B=%s" % (tmp_path / "b"),
+             "CPPFLAGS=-DTBLK_MARK_CPP", "CFLAGS=-O1 -DTBLK_MARK_C",
+             "AR=tblk-ar", "LDFLAGS=-Wl,--tblk-mark"])
+    assert r.returncode == 0, r.stdout
+    cc = [x for x in r.stdout.splitlines() if " -c src/main.c " in x]
+    assert cc and "-DTBLK_MARK_CPP" in cc[0] and \
+        cc[0].rstrip().split(" -c ")[0].endswith("-DTBLK_MARK_C"), cc
+    assert "-D_FORTIFY_SOURCE=2" in cc[0], cc
+    assert re.search(r"^tblk-ar rcsD ", r.stdout, re.M), r.stdout
+    assert "-Wl,--tblk-mark" in r.stdout
+
+
+def test_fortify_only_where_optimised(tmp_path):
+    r = run(["make", "-n", "-C", str(REPO), "B=%s" % (tmp_path / "b"),
+             "CFLAGS=-O2 -O0 -g"])
+    assert r.returncode == 0, r.stdout
+    assert "_FORTIFY_SOURCE" not in r.stdout
+
+
+def test_hardening_can_be_turned_off(tmp_path):
+    r = run(["make", "-n", "-C", str(REPO), "B=%s" % (tmp_path / "b"),
+             "HARDEN_CPPFLAGS=", "HARDEN_CFLAGS=", "HARDEN_LDFLAGS="])
+    assert r.returncode == 0, r.stdout
+    for flag in ("_FORTIFY_SOURCE", "-fstack-protector-strong", "-z,now",
+                 "-pie"):
+        assert flag not in r.stdout, flag
+
+
+def test_binary_is_hardened(binary):
+    """What `hardening-check` looks at: PIE, full RELRO (BIND_NOW), the
+    stack protector and FORTIFY's checked functions in use."""
+    hdr = run(["readelf", "-hW", str(binary)]).stdout
+    assert re.search(r"Type:\s+DYN", hdr), hdr
+    prog = run(["readelf", "-lW", str(binary)]).stdout
+    assert "GNU_RELRO" in prog, prog
+    dyn = run(["readelf", "-dW", str(binary)]).stdout
+    assert re.search(r"\(FLAGS\)\s+BIND_NOW", dyn), dyn
+    assert re.search(r"\(FLAGS_1\)\s+Flags:.*\bPIE\b", dyn), dyn
+    syms = run(["nm", "-D", str(binary)]).stdout
+    assert "__stack_chk_fail" in syms
+    assert re.search(r"__\w+_chk@", syms), syms
+
+
+def test_no_build_path_in_binary(binary):
+    """-ffile-prefix-map: the checkout's path is nowhere in the binary
+    (debug info, __FILE__), so another checkout builds the same bytes."""
+    with open(binary, "rb") as f:
+        data = f.read()
+    assert str(REPO).encode() not in data
