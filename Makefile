@@ -4,6 +4,7 @@
 #   make unit         cmocka unit tests (and again under ASan+UBSan: unit-asan)
 #   make fuzz         libFuzzer targets, each for FUZZ_SECONDS
 #   make integration  the real daemon in network namespaces (root)
+#   make reproducible-check  two clones at two paths build the same binary
 #   make check        everything there is to test (integration again under
 #                     ASan+UBSan); what .ci/run runs
 #   make demo         a live stream from a real ptp4l grandmaster (root)
@@ -143,7 +144,7 @@ $(eval $(call variant,$(B)/fuzz,$(CLANG),$(FUZZ_FLAGS)))
 
 .PHONY: all unit unit-asan fuzz fuzz-build integration integration-asan \
 	check demo bench torture deps install uninstall clean format \
-	format-check tools asan man
+	format-check tools asan man reproducible-check
 
 # Objects of the test tools are intermediates of a chain rule; keep them.
 .SECONDARY:
@@ -200,9 +201,17 @@ integration-asan: asan tools
 	TBLK_BUILD=$(B) TBLK_BIN=$(B)/asan/tblk-ptp-sidecar $(PYTHON) -m pytest \
 		-v -rs tests/integration $(PYTEST_ARGS)
 
+# Two clones of HEAD at two paths must build the same bytes.
+# The toolchain and flags given on our command line go to both builds.
+REPRO_ENV = $(foreach v,CC CFLAGS CPPFLAGS LDFLAGS,$(if $(filter command line,$(origin $(v))),$(v)='$($(v))'))
+
+reproducible-check:
+	$(REPRO_ENV) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) scripts/reproducible-check.sh
+
 # Everything there is to test, in one run.
 check: deps
 	$(MAKE) all tools
+	$(MAKE) reproducible-check
 	$(MAKE) unit
 	$(MAKE) unit-asan
 	$(MAKE) fuzz FUZZ_SECONDS=$(if $(filter 30,$(FUZZ_SECONDS)),20,$(FUZZ_SECONDS))
@@ -231,7 +240,7 @@ torture: deps
 DEPS := build-essential pkg-config libsystemd-dev libjson-c-dev libcap-dev \
 	libcmocka-dev linuxptp socat iproute2 ethtool tcpdump jq clang \
 	libclang-rt-14-dev valgrind python3-jsonschema python3-pytest systemd \
-	clang-format strace binutils
+	clang-format strace git binutils
 
 deps:
 	@missing=$$(for p in $(DEPS); do \
