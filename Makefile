@@ -5,6 +5,8 @@
 #   make fuzz         libFuzzer targets, each for FUZZ_SECONDS
 #   make integration  the real daemon in network namespaces (root)
 #   make reproducible-check  two clones at two paths build the same binary
+#   make sbom         build/tblk-ptp-sidecar.cdx.json (CycloneDX 1.6)
+#   make sbom-check   validate it against the schema and against ldd
 #   make check        everything there is to test (integration again under
 #                     ASan+UBSan); what .ci/run runs
 #   make demo         a live stream from a real ptp4l grandmaster (root)
@@ -144,7 +146,7 @@ $(eval $(call variant,$(B)/fuzz,$(CLANG),$(FUZZ_FLAGS)))
 
 .PHONY: all unit unit-asan fuzz fuzz-build integration integration-asan \
 	check demo bench torture deps install uninstall clean format \
-	format-check tools asan man reproducible-check
+	format-check tools asan man sbom sbom-check reproducible-check
 
 # Objects of the test tools are intermediates of a chain rule; keep them.
 .SECONDARY:
@@ -208,10 +210,27 @@ REPRO_ENV = $(foreach v,CC CFLAGS CPPFLAGS LDFLAGS,$(if $(filter command line,$(
 reproducible-check:
 	$(REPRO_ENV) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) scripts/reproducible-check.sh
 
+# CycloneDX 1.6 beside the binary: what to pin and verify (docs/operations.md).
+# CI runs in a fresh clone with shared/ beside it: the schema is found
+# relative to the repository, never fetched.
+SBOM := $(B)/tblk-ptp-sidecar.cdx.json
+CDX_SCHEMA ?= $(CURDIR)/../shared/schemas/cyclonedx/bom-1.6.schema.json
+
+sbom: $(SBOM)
+
+$(SBOM): $(BIN) scripts/sbom.py
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(PYTHON) scripts/sbom.py \
+		--binary $(BIN) --version $(VERSION) \
+		--commit "$$(git -C $(CURDIR) rev-parse HEAD 2>/dev/null)" -o $@
+
+sbom-check: $(SBOM)
+	$(PYTHON) scripts/sbom-check.py --schema $(CDX_SCHEMA) $(SBOM) $(BIN)
+
 # Everything there is to test, in one run.
 check: deps
 	$(MAKE) all tools
 	$(MAKE) reproducible-check
+	$(MAKE) sbom-check
 	$(MAKE) unit
 	$(MAKE) unit-asan
 	$(MAKE) fuzz FUZZ_SECONDS=$(if $(filter 30,$(FUZZ_SECONDS)),20,$(FUZZ_SECONDS))

@@ -1,9 +1,12 @@
 # SPDX-License-Identifier: MIT
 """The build a packager gets (issue 12): what `make` builds, the hardening
-in the binary, a clear error for a missing package. Needs no root.
+in the binary, a clear error for a missing package, and the SBOM checker
+catching an SBOM that does not match the binary. Needs no root.
 
 Runs against $TBLK_BUILD (default build/), which `make all` made."""
 
+import copy
+import json
 import os
 import re
 import subprocess
@@ -16,6 +19,9 @@ BUILD = Path(os.environ.get("TBLK_BUILD", REPO / "build"))
 if not BUILD.is_absolute():
     BUILD = REPO / BUILD
 BIN = BUILD / "tblk-ptp-sidecar"
+SCHEMA = REPO.parent / "shared" / "schemas" / "cyclonedx" / \
+    "bom-1.6.schema.json"
+PYTHON = "/usr/bin/python3"
 
 
 def run(argv, **kw):
@@ -103,3 +109,65 @@ def test_no_build_path_in_binary(binary):
     with open(binary, "rb") as f:
         data = f.read()
     assert str(REPO).encode() not in data
+
+
+# --- the SBOM checker -------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def sbom(binary):
+    r = run(["make", "-s", "-C", str(REPO), "B=%s" % BUILD, "sbom"])
+    assert r.returncode == 0, r.stdout
+    with open(BUILD / "tblk-ptp-sidecar.cdx.json") as f:
+        return json.load(f)
+
+
+def check(bom, binary, tmp_path):
+    p = tmp_path / "bom.json"
+    p.write_text(json.dumps(bom))
+    return run([PYTHON, str(REPO / "scripts" / "sbom-check.py"), "--schema",
+                str(SCHEMA), str(p), str(binary)])
+
+
+def test_sbom_passes_its_check(sbom, binary, tmp_path):
+    r = check(sbom, binary, tmp_path)
+    assert r.returncode == 0, r.stdout
+    names = {c["name"] for c in sbom["components"]}
+    assert {"libsystemd.so.0", "libjson-c.so.5", "libcap.so.2",
+            "libc.so.6"} <= names, names
+
+
+def _drop_lib(b):
+    b["components"] = [c for c in b["components"]
+                       if c["name"] != "libjson-c.so.5"]
+
+
+def _extra_lib(b):
+    c = copy.deepcopy(b["components"][0])
+    c["bom-ref"] = "lib:extra"
+    c["name"] = "libextra.so.1"
+    c["properties"] = [{"name": "tblk:path", "value": "/bin/true"}] + \
+        c["properties"][1:]
+    b["components"].append(c)
+
+
+def _bad_hash(b):
+    b["metadata"]["component"]["hashes"][0]["content"] = "0" * 64
+
+
+def _bad_version(b):
+    b["components"][0]["version"] = "0.0-0"
+
+
+def _bad_schema(b):
+    b["bomFormat"] = "SPDX"
+
+
+@pytest.mark.parametrize("mutate", [_drop_lib, _extra_lib, _bad_hash,
+                                    _bad_version, _bad_schema],
+                         ids=lambda f: f.__name__.strip("_"))
+def test_sbom_check_catches(sbom, binary, tmp_path, mutate):
+    """Controls: each of these SBOMs misdescribes the binary."""
+    b = copy.deepcopy(sbom)
+    mutate(b)
+    r = check(b, binary, tmp_path)
+    assert r.returncode == 1, r.stdout
