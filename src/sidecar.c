@@ -43,8 +43,13 @@ static int sidecar_status_encode(char *buf, size_t size, void *arg)
 {
 	struct sidecar *sc = arg;
 	struct frame_status st;
+	struct counters c;
 
 	rx_drops_poll(sc);
+	c = sc->c;
+	if (sc->srv) {
+		server_counters(sc->srv, &c);
+	}
 	st = (struct frame_status){
 		.iface = sc->cfg->iface,
 		.ifindex = sc->ifindex,
@@ -57,7 +62,7 @@ static int sidecar_status_encode(char *buf, size_t size, void *arg)
 		.clients = sc->srv ? server_clients(sc->srv) : 0,
 		.uptime_s = sidecar_uptime_s(sc),
 		.version = TBLK_VERSION,
-		.counters = &sc->c,
+		.counters = &c,
 	};
 
 	return frame_encode_status(&st, buf, size);
@@ -306,8 +311,8 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 			    sc->ps.rcvbuf / 2, cfg->rcvbuf);
 	}
 
-	r = server_open(&sc->srv, sc->loop, &scfg, &sc->c,
-			sidecar_status_encode, sc, &why);
+	r = server_open(&sc->srv, sc->loop, &scfg, sidecar_status_encode, sc,
+			&why);
 	if (r == -EADDRINUSE || r == -EEXIST || r == -ENOENT ||
 	    r == -ENOTSOCK) {
 		return sidecar_refuse(EX_UNAVAILABLE, "socket %s: %s",

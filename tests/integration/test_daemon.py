@@ -384,12 +384,60 @@ def test_non_socket_path_is_never_removed(sidecar, workdir):
 
 
 def test_stale_socket_is_replaced(sidecar, workdir):
+    """A dead instance's socket is replaced by the daemon's own, which
+    serves; at exit that one and the lock file go, nothing else."""
     path = os.path.join(workdir, "stale.sock")
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.bind(path)
     s.close()  # the path stays, nobody listens: a dead instance's socket
+    # A second name keeps the old inode alive, so its number cannot come
+    # back for the new socket.
+    os.link(path, path + ".old")
+    old = os.lstat(path)
     sc = sidecar(sock=path)
-    assert sc.proc.poll() is None
+    new = os.lstat(path)
+    assert stat.S_ISSOCK(new.st_mode)
+    assert new.st_ino != old.st_ino, "the stale socket was not replaced"
+    st = _status_once(path)
+    assert st["type"] == "status" and st["iface"] == "veth-sl", st
+    assert os.path.isfile(path + ".lock"), "no lock file while running"
+    assert sc.stop() == 0, sc.stderr()
+    assert not os.path.lexists(path), "socket left behind"
+    assert not os.path.lexists(path + ".lock"), "lock file left behind"
+    assert os.lstat(path + ".old").st_ino == old.st_ino
+
+
+def test_two_instances_starting_together(sidecar, workdir, figure):
+    """Started at the same moment on one stale path, exactly one serves and
+    the other exits 69; the path is the server's own socket (it is removed
+    when that one stops), never an orphan of a loser that unlinked it."""
+    outcomes = []
+    for rnd in range(3):
+        path = os.path.join(workdir, "race%d.sock" % rnd)
+        s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        s.bind(path)
+        s.close()
+        pair = [sidecar(sock=path, wait=False, log_level=None,
+                        name="race%d%s" % (rnd, x)) for x in "ab"]
+        assert netns.wait_for(lambda: any(p.proc.poll() is not None
+                                          for p in pair), 10), \
+            "neither instance refused:\n" + "\n".join(
+                p.stderr() for p in pair)
+        time.sleep(0.3)
+        done = [p for p in pair if p.proc.poll() is not None]
+        alive = [p for p in pair if p.proc.poll() is None]
+        assert len(done) == 1 and len(alive) == 1, [p.stderr()
+                                                     for p in pair]
+        assert done[0].proc.returncode == 69, done[0].stderr()
+        err = done[0].stderr().strip().splitlines()
+        assert len(err) == 1 and path in err[0], err
+        outcomes.append(err[0].split(": ", 2)[-1])
+        assert _status_once(path)["type"] == "status"
+        assert alive[0].stop() == 0
+        assert not os.path.lexists(path), "the winner's socket was not " \
+            "its own inode at exit"
+        assert not os.path.lexists(path + ".lock")
+    figure("the loser says", "; ".join(sorted(set(outcomes))))
 
 
 @pytest.mark.parametrize("case,args,want", [
