@@ -19,7 +19,8 @@ EX_OK, EX_UNAVAILABLE = 0, 69
 JSON_KEYS = {"interface", "ifindex", "driver", "soTimestamping",
              "tsInfoError", "capabilities", "phcIndex", "phcDevice",
              "txTypes", "rxFilters", "hwConfig", "hwConfigError", "mode",
-             "hwtsConfig", "usable", "stamping", "wouldSet", "reason"}
+             "hwtsConfig", "delayReq", "usable", "stamping", "wouldSet",
+             "reason"}
 
 
 @pytest.fixture(scope="module")
@@ -100,6 +101,7 @@ def test_veth_json_fields(daemon_bin, netpair):
     assert d["hwConfig"] is None
     assert d["hwConfigError"] == "not supported by the driver"
     assert d["mode"] == "hardware" and d["hwtsConfig"] == "ensure"
+    assert d["delayReq"] is False
     assert d["usable"] is False and d["stamping"] is None
     assert d["wouldSet"] is None
     assert "hardware" in d["reason"]
@@ -187,3 +189,49 @@ def test_fakenic_unprivileged_ensure(daemon_bin, netpair, fakenic, workdir):
                       "-t", "hardware", env=env, prefix=nobody)
     assert r.returncode == EX_UNAVAILABLE, r.stdout + r.stderr
     assert "CAP_NET_ADMIN" in d["reason"]
+
+
+def test_delay_req_needs_hardware_transmit(daemon_bin, netpair, fakenic,
+                                          workdir):
+    """SPEC §9: whether the mode *with --delay-req* can run. A NIC that
+    stamps RX but not TX runs the passive hardware mode, not the active
+    one; the daemon refuses it the same way (iface_hw_apply)."""
+    env = fake_env(fakenic, netpair.sl_if, workdir, FAKENIC_ONLY_RX=1)
+    r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
+                      "-t", "hardware", env=env)
+    assert r.returncode == EX_OK, d["reason"]
+    assert d["delayReq"] is False and d["stamping"] == "hardware"
+    r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
+                      "-t", "hardware", "--delay-req", env=env)
+    assert r.returncode == EX_UNAVAILABLE, d
+    assert d["delayReq"] is True and d["usable"] is False
+    assert "no hardware transmit timestamping" in d["reason"], d["reason"]
+    r = run_check(daemon_bin, netpair, "-i", netpair.sl_if, "-t", "hardware",
+                  "--delay-req", env=env)
+    assert r.returncode == EX_UNAVAILABLE
+    assert "--delay-req" in r.stdout and "cannot run" in r.stdout, r.stdout
+    # auto falls back to software stamps, which veth sends with
+    r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
+                      "-t", "auto", "--delay-req", env=env)
+    assert r.returncode == EX_OK and d["stamping"] == "software", d
+
+
+def test_delay_req_with_tx_off_under_check(daemon_bin, netpair, fakenic,
+                                           workdir):
+    """--hwts-config check may not turn TX stamping on: fine without
+    --delay-req, refused with it."""
+    env = fake_env(fakenic, netpair.sl_if, workdir, FAKENIC_FILTER=6,
+                   FAKENIC_TX=0)
+    args = ["-i", netpair.sl_if, "-t", "hardware", "--hwts-config", "check"]
+    r, d = check_json(daemon_bin, netpair, *args, env=env)
+    assert r.returncode == EX_OK, d["reason"]
+    r, d = check_json(daemon_bin, netpair, *args, "--delay-req", env=env)
+    assert r.returncode == EX_UNAVAILABLE, d
+    assert "tx type 'off'" in d["reason"], d["reason"]
+
+
+def test_delay_req_software_on_veth(daemon_bin, netpair):
+    r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
+                      "-t", "software", "--delay-req")
+    assert r.returncode == EX_OK, d["reason"]
+    assert d["delayReq"] is True and d["stamping"] == "software"
