@@ -664,8 +664,7 @@ static int server_listen_path(struct server *srv, const char *path, mode_t mode,
 	struct stat st;
 	int fd, r;
 
-	if (!path || !*path ||
-	    strlen(path) + sizeof(".lock") > sizeof(sa.sun_path)) {
+	if (!path || !*path || strlen(path) >= sizeof(sa.sun_path)) {
 		*why = "socket path empty or too long";
 		return -ENAMETOOLONG;
 	}
