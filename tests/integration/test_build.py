@@ -171,3 +171,36 @@ def test_sbom_check_catches(sbom, binary, tmp_path, mutate):
     mutate(b)
     r = check(b, binary, tmp_path)
     assert r.returncode == 1, r.stdout
+
+
+# --- docs against the code ---------------------------------------------------
+
+def _man_paragraphs():
+    text = (REPO / "docs" / "tblk-ptp-sidecar.8").read_text()
+    text = text.replace("\\-", "-").replace("\\ ", " ")
+    text = re.sub(r"\\f[BIRP]", "", text)
+    return text.split("\n.TP\n")
+
+
+def test_man_page_states_the_help_ranges(binary):
+    """Every range --help gives (which test_config holds against the
+    parser) is in the man page's entry for the same option."""
+    help_text = run([str(binary), "--help"]).stdout
+    ranges = re.findall(r"^\s+(?:-\w, )?(--[a-z-]+) .*?(\d+\.\.\d+)",
+                        help_text, re.M)
+    assert len(ranges) >= 8, help_text
+    paras = _man_paragraphs()
+    for opt, rng in ranges:
+        entry = [p for p in paras if re.match(r"\.BI? (-\w, )?%s\b" %
+                                              re.escape(opt), p)]
+        assert entry, "man page has no entry for %s" % opt
+        assert rng in entry[0].replace("\n", " "), \
+            "man page entry for %s lacks %s:\n%s" % (opt, rng, entry[0])
+
+
+def test_man_page_check_exit_codes():
+    entry = [p for p in _man_paragraphs() if p.startswith(".B --check")]
+    assert entry, "no --check entry"
+    for code in ("0", "64", "69", "71"):
+        assert re.search(r"\b%s\b" % code, entry[0]), (code, entry[0])
+    assert "--delay-req" in entry[0]
