@@ -94,10 +94,11 @@ def test_every_line_is_v1_json(window, figure):
         assert "phc" not in f, line
         assert abs(int(f["unixNs"]) - wall) < 1000000000, \
             "stamp %s vs clock %d" % (f["unixNs"], wall)
-        if "iface" in f:
-            assert f["iface"] == "veth-sl"
-        if "domain" in f:
-            assert f["domain"] == 0
+        # protocol.md: always present (iface: the daemon always knows it)
+        assert f["iface"] == "veth-sl", line
+        assert f["domain"] == 0, line
+        assert "src" in f and isinstance(f["correctionNs"], int), line
+        assert ("twoStep" in f) == (f["msgType"] == SYNC), line
     for line in window["socat"]:
         assert list(parse_frame(line))[:6] == V1_CORE, line
     assert n > 0, "no rx/tx frame in %.0f s" % WINDOW_S
@@ -143,10 +144,8 @@ def _check_against_wire(frames, wire, keys, figure, name):
                 want = str(want)
             assert f[k] == want, "%s %s: frame %r, wire %r" % (
                 name, k, f[k], want)
-        if "correctionNs" in f:
-            assert f["correctionNs"] == round(m["correction"] / 65536)
-        if "domain" in f:
-            assert f["domain"] == m["domain"]
+        assert f["correctionNs"] == round(m["correction"] / 65536), f
+        assert f["domain"] == m["domain"], f
     figure("%s frames matched to the capture" % name, matched)
     return matched
 
@@ -167,10 +166,16 @@ def test_sync_frames_match_capture(window, figure):
             if m["msgType"] == SYNC]
     assert _check_against_wire(frames, wire, ["src"], figure, "SYNC")
     by_seq = {m["seqId"]: m for m in wire}
+    checked = 0
     for f in frames:
-        if f["seqId"] in by_seq and "twoStep" in f:
+        assert isinstance(f["twoStep"], bool), f
+        if f["seqId"] in by_seq:
             # flagField bit 1 of the first octet (0x0200): twoStepFlag
             assert f["twoStep"] == bool(by_seq[f["seqId"]]["flags"] & 0x200)
+            checked += 1
+    assert checked >= 6 * (WINDOW_S - 1.5), "only %d SYNCs checked" % checked
+    # ptp4l -S is two-step
+    assert all(f["twoStep"] is True for f in frames)
 
 
 def test_announce_frames_match_capture(window, figure):
