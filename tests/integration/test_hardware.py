@@ -28,14 +28,6 @@ TX_OFF, TX_ON = 0, 1
 EVENT_TYPES = (0, 1, 2, 3)
 
 
-@pytest.fixture(scope="module")
-def shim(daemon_bin, tmpbase):
-    so = netns.fakenic_so(daemon_bin, tmpbase)
-    if so is None:
-        pytest.skip("tests/shim/fakenic.c missing or does not build")
-    return so
-
-
 @pytest.fixture
 def nic(shim, netpair, workdir):
     """Factory: a FakeNic for the slave veth with extra FAKENIC_* vars."""
@@ -57,10 +49,6 @@ def is_hw_lag(lag):
 
 def is_sw_lag(lag):
     return -10**9 < lag <= 10**7
-
-
-def statuses(lines):
-    return [f for _w, f in netns.frames(lines, "status")]
 
 
 def record(sc, seconds, subscribe=("rx", "tx", "status")):
@@ -146,7 +134,7 @@ def test_missing_filter_set_exactly_once(hwrun, figure):
     sets = hwrun["nic"].sets()
     assert sets == ["set tx=%d rx=%d" % (TX_ON, FILTER_V2_L4_EVENT)], \
         hwrun["nic"].log_lines()
-    st = statuses(hwrun["lines"])
+    st = netns.status_frames(hwrun["lines"])
     assert len(st) >= WINDOW_S
     for s in st:
         assert s["stamping"] == "hardware", s
@@ -245,7 +233,7 @@ def test_broader_filter_left_alone(sidecar, nic, grandmaster, figure, tx,
     lines = record(sc, 1.5)
     assert fake.sets() == want_sets, fake.log_lines()
     assert "get" in fake.log_lines()
-    st = statuses(lines)
+    st = netns.status_frames(lines)
     assert st and all(s["hwtsFilter"] == "all" and
                       s["stamping"] == "hardware" for s in st), st
     syncs = netns.frames(lines, "rx", SYNC)
@@ -289,7 +277,7 @@ def test_auto_on_fake_nic_is_hardware(sidecar, nic, notify, grandmaster,
     sc = sidecar("--status-interval", "1", timestamping="auto",
                  notify=notify, **fake.launch_kw())
     lines = record(sc, 1.5)
-    st = statuses(lines)
+    st = netns.status_frames(lines)
     assert st and all(s["stamping"] == "hardware" and s["phc"] == 0
                       for s in st), st
     syncs = netns.frames(lines, "rx", SYNC)
@@ -305,7 +293,7 @@ def test_auto_on_plain_veth_is_software(sidecar, notify, grandmaster,
     sc = sidecar("--status-interval", "1", timestamping="auto",
                  notify=notify)
     lines = record(sc, 1.5)
-    st = statuses(lines)
+    st = netns.status_frames(lines)
     assert st and all(s["stamping"] == "software" and s["phc"] is None
                       for s in st), st
     fr = [f for _w, f in netns.frames(lines, "rx")]
@@ -344,7 +332,7 @@ def test_nic_reset_rearmed_on_sighup(sidecar, nic, grandmaster, figure):
     after = [f for w, f in syncs if w > t_hup + 2 * 10**8]
     assert not gap, "SYNC framed while the NIC stamped nothing: %s" % gap
     assert len(after) >= 8, "hardware frames did not resume: %d" % len(after)
-    st = statuses(lines)
+    st = netns.status_frames(lines)
     miss = st[-1]["counters"]["missingHw"]
     assert miss >= 8, st[-1]
     assert st[-1]["hwtsFilter"] == "ptpv2-l4-event"

@@ -65,14 +65,9 @@ def first_after(reader, t_ns):
     return round((w[0] - t_ns) / 1e9, 2) if w else None
 
 
-def last_status(reader):
-    st = netns.frames(reader.snapshot(), "status")
-    return st[-1][1] if st else None
-
-
 def wait_status(reader, pred, timeout):
     return netns.wait_for(lambda: (lambda s: s is not None and pred(s))(
-        last_status(reader)), timeout, 0.05)
+        netns.last_status(reader)), timeout, 0.05)
 
 
 def test_down_up_and_recreate(sidecar, notify, netpair, gm, figure):
@@ -82,7 +77,7 @@ def test_down_up_and_recreate(sidecar, notify, netpair, gm, figure):
     try:
         assert netns.wait_for(lambda: len(after(reader, 0, "tx", None)) >= 3,
                               10), "no tx frames before any link change"
-        st0 = last_status(reader)
+        st0 = netns.last_status(reader)
         assert st0["link"] == "up", st0
         ifindex0 = st0["ifindex"]
         self0 = netns.port_id_of_mac(netns.mac_of(
@@ -91,7 +86,7 @@ def test_down_up_and_recreate(sidecar, notify, netpair, gm, figure):
         # -- down and up --------------------------------------------------
         link_set(netpair, "down")
         assert wait_status(reader, lambda s: s["link"] == "down", 3), \
-            last_status(reader)
+            netns.last_status(reader)
         assert notify.wait("STATUS=%s down" % netpair.sl_if, 3), \
             notify.messages("STATUS=")
         time.sleep(1.0)
@@ -119,7 +114,7 @@ def test_down_up_and_recreate(sidecar, notify, netpair, gm, figure):
         assert netns.wait_for(lambda: after(reader, t_new), 15), \
             "no SYNC frame after the interface was re-created"
         assert wait_status(reader, lambda s: s["link"] == "up" and
-                           s["ifindex"] != ifindex0, 3), last_status(reader)
+                           s["ifindex"] != ifindex0, 3), netns.last_status(reader)
         self1 = netns.port_id_of_mac(netns.mac_of(
             netpair, netpair.sl, netpair.sl_if), PORT)
         assert netns.wait_for(lambda: len(after(reader, t_new, "tx",
@@ -131,7 +126,7 @@ def test_down_up_and_recreate(sidecar, notify, netpair, gm, figure):
         resp = {f["seqId"] for f in after(reader, t_new, "rx", DELAY_RESP)
                 if f["reqPort"] == self1}
         assert all(f["seqId"] in resp for f in tx[:-1]), (tx, resp)
-        st = last_status(reader)
+        st = netns.last_status(reader)
         assert sc.proc.poll() is None
         figure("ifindex before / after re-creation",
                "%d / %d" % (ifindex0, st["ifindex"]))
@@ -161,14 +156,6 @@ def recreate_veth(pair):
         netns.sh(["ip", "-n", ns, "link", "set", ifn, "up"])
         netns.sh(["ip", "-n", ns, "route", "add", "224.0.0.0/4", "dev",
                   ifn])
-
-
-@pytest.fixture
-def shim(daemon_bin, tmpbase):
-    so = netns.fakenic_so(daemon_bin, tmpbase)
-    if so is None:
-        pytest.skip("tests/shim/fakenic.c missing or does not build")
-    return so
 
 
 def test_nic_reset_rearmed_on_link_up(sidecar, shim, netpair, workdir, gm,
@@ -201,7 +188,7 @@ def test_nic_reset_rearmed_on_link_up(sidecar, shim, netpair, workdir, gm,
     assert all(f["mechanism"] == "so_timestamping" and f["phc"] == 0 and
                int(f["unixNs"]) - w > 999 * 10**9 for w, f in syncs), syncs
     assert fake.sets()[1] == "set tx=1 rx=6", fake.log_lines()
-    assert last_status(reader)["hwtsFilter"] == "ptpv2-l4-event"
+    assert netns.last_status(reader)["hwtsFilter"] == "ptpv2-l4-event"
     assert sc.stop() == 0
     figure("fakenic log after reset + link toggle",
            "; ".join(fake.log_lines()))

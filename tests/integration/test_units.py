@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+import netns
 from netns import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -487,8 +488,7 @@ def test_unit_syscall_filter_covers_daemon(
     capability drop, receiving PTP from a real grandmaster, a client,
     watchdog, SIGHUP, SIGUSR1, SIGTERM — is allowed by the unit's
     SystemCallFilter=, so SystemCallErrorNumber=EPERM never bites."""
-    if shutil.which("strace") is None:
-        pytest.skip("strace not installed")
+    netns.need("strace (make deps)", shutil.which("strace"))
     caps = set(" ".join(service[("Service", "AmbientCapabilities")]).split())
     usec = _watchdog_usec(service)
     sock = os.path.join(workdir, "activated.sock")
