@@ -196,12 +196,14 @@ fuzz: fuzz-build
 		grep -E 'stat::number_of_executed_runs|Done' $(B)/fuzz/$$f.log | tr '\n' ' '; echo; \
 	done
 
+# Timing figures (pytest -m bench) belong to make bench, never to a pass.
 integration: all tools
-	TBLK_BUILD=$(B) $(PYTHON) -m pytest -v -rs tests/integration $(PYTEST_ARGS)
+	TBLK_BUILD=$(B) $(PYTHON) -m pytest -v -rs -m "not bench" tests/integration \
+		$(PYTEST_ARGS)
 
 integration-asan: asan tools
 	TBLK_BUILD=$(B) TBLK_BIN=$(B)/asan/tblk-ptp-sidecar $(PYTHON) -m pytest \
-		-v -rs tests/integration $(PYTEST_ARGS)
+		-v -rs -m "not bench" tests/integration $(PYTEST_ARGS)
 
 # Two clones of HEAD at two paths must build the same bytes.
 # The toolchain and flags given on our command line go to both builds.
@@ -246,6 +248,8 @@ demo: deps
 bench: deps
 	$(MAKE) all tools
 	tests/bench/run.sh
+	TBLK_BUILD=$(B) $(PYTHON) -m pytest -v -rs -m bench tests/integration \
+		$(PYTEST_ARGS)
 
 # The full torture suite (valgrind case included), then the whole
 # integration suite again under ASan+UBSan (LD_PRELOAD shims need the
@@ -253,7 +257,7 @@ bench: deps
 torture: deps
 	$(MAKE) all tools asan
 	TBLK_TORTURE=full TBLK_BUILD=$(B) $(PYTHON) -m pytest -v -rs \
-		tests/integration -k torture $(PYTEST_ARGS)
+		-m "not bench" tests/integration -k torture $(PYTEST_ARGS)
 	ASAN_OPTIONS=verify_asan_link_order=0 $(MAKE) integration-asan
 
 DEPS := build-essential pkg-config libsystemd-dev libjson-c-dev libcap-dev \
