@@ -1,101 +1,164 @@
 # tblk-ptp-sidecar — one non-recursive Makefile.
 #
-#   make              build/tblk-ptp-sidecar and build/libtblk.a
+#   make              build/tblk-ptp-sidecar, build/libtblk.a and the man page
 #   make unit         cmocka unit tests (and again under ASan+UBSan: unit-asan)
 #   make fuzz         libFuzzer targets, each for FUZZ_SECONDS
 #   make integration  the real daemon in network namespaces (root)
+#   make reproducible-check  two clones at two paths build the same binary
+#   make sbom         build/tblk-ptp-sidecar.cdx.json (CycloneDX 1.6)
+#   make sbom-check   validate it against the schema and against ldd
 #   make check        everything there is to test (integration again under
 #                     ASan+UBSan); what .ci/run runs
 #   make demo         a live stream from a real ptp4l grandmaster (root)
 #   make bench        figures beside a bare recvmsg loop (root)
 #   make torture      the full reliability suite (root)
 #   make deps         apt-get install whatever Debian package is missing
+#
+# Honoured from the environment or the command line, as a distribution's
+# build would pass them: CC, AR, PKG_CONFIG, CPPFLAGS, CFLAGS (last on the
+# line), LDFLAGS, DESTDIR, PREFIX, SBINDIR, MANDIR, UNITDIR, SYSUSERSDIR,
+# CONFDIR, SOURCE_DATE_EPOCH. The hardening flags are on by default; set
+# HARDEN_CPPFLAGS=, HARDEN_CFLAGS= or HARDEN_LDFLAGS= (empty) to drop them.
 
+.DEFAULT_GOAL := all
+
+# The one place the version is written: --version, status frames, the man
+# page and the SBOM all take it from here.
 VERSION := 0.1.0
+
+PKG_CONFIG ?= pkg-config
 PREFIX ?= /usr/local
 DESTDIR ?=
 SBINDIR ?= $(PREFIX)/sbin
 MANDIR ?= $(PREFIX)/share/man
-UNITDIR ?= /lib/systemd/system
-SYSUSERSDIR ?= /usr/lib/sysusers.d
 CONFDIR ?= /etc/default
+# Where systemd on this machine looks for units and sysusers.d files; the
+# Debian 12 paths when systemd's .pc file is not there.
+ifeq ($(origin UNITDIR),undefined)
+UNITDIR := $(or $(shell $(PKG_CONFIG) --variable=systemdsystemunitdir systemd 2>/dev/null),/lib/systemd/system)
+endif
+ifeq ($(origin SYSUSERSDIR),undefined)
+SYSUSERSDIR := $(or $(shell $(PKG_CONFIG) --variable=sysusersdir systemd 2>/dev/null),/usr/lib/sysusers.d)
+endif
 
 CC ?= cc
 CLANG ?= clang
 FUZZ_SECONDS ?= 30
 PYTHON ?= /usr/bin/python3
 
+# A missing package is an error where its flags are needed (any compile or
+# link), not at parse time: `make deps`, `make clean` and `make check`
+# (which runs deps first) must work on a machine that has none of them.
 PKGS := libsystemd json-c libcap
-PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
-PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-CMOCKA_LIBS := $(shell pkg-config --libs cmocka 2>/dev/null)
+pkg_missing = $(strip $(foreach p,$(1),$(if $(shell $(PKG_CONFIG) --exists $(p) 2>/dev/null && echo y),,$(p))))
+PKGS_MISSING := $(call pkg_missing,$(PKGS))
+CMOCKA_MISSING := $(call pkg_missing,cmocka)
+need_pkgs = $(if $(1),$(error $(PKG_CONFIG) finds no $(1): install the Debian -dev packages (make deps) or point PKG_CONFIG/PKG_CONFIG_PATH at them))
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null)
+CMOCKA_LIBS := $(shell $(PKG_CONFIG) --libs cmocka 2>/dev/null)
+
+# Reproducible builds (reproducible-builds.org): no build path in the
+# binary (debug info, __FILE__), deterministic archives, and the date the
+# man page carries from SOURCE_DATE_EPOCH: the last commit's, else the
+# page's own mtime (a release tarball), never the clock.
+ifeq ($(origin SOURCE_DATE_EPOCH),undefined)
+SOURCE_DATE_EPOCH := $(or $(shell git -C $(CURDIR) log -1 --format=%ct 2>/dev/null),$(shell stat -c %Y docs/tblk-ptp-sidecar.8))
+endif
+MAN_DATE := $(shell LC_ALL=C date -u -d @$(SOURCE_DATE_EPOCH) '+%B %Y')
+REPRO_CFLAGS := -ffile-prefix-map=$(CURDIR)=.
 
 WARN := -Wall -Wextra -Wshadow -Wmissing-prototypes -Wsign-compare -Wformat=2
 ifeq ($(CI),true)
 WARN += -Werror
 endif
 CFLAGS ?= -O2 -g
-BASE_CFLAGS := -std=gnu11 -D_GNU_SOURCE -DTBLK_VERSION='"$(VERSION)"' \
-	-Iinclude $(WARN) $(PKG_CFLAGS) -MMD -MP
+# What a distribution adds (Debian's dpkg-buildflags hardening=+all):
+# _FORTIFY_SOURCE only where the last -O optimises (glibc warns without),
+# stack protector, PIE, full RELRO with immediate binding. The daemon and
+# its tests get them; the sanitizer and fuzzer builds do not (FORTIFY's
+# _chk wrappers hide accesses from ASan).
+HARDEN_CPPFLAGS ?= $(if $(filter-out -O0,$(lastword $(filter -O%,$(CFLAGS)))),-D_FORTIFY_SOURCE=2)
+HARDEN_CFLAGS ?= -fstack-protector-strong -fPIE
+HARDEN_LDFLAGS ?= -pie -Wl,-z,relro -Wl,-z,now
+BASE_CPPFLAGS := -D_GNU_SOURCE -DTBLK_VERSION='"$(VERSION)"' -Iinclude
+BASE_CFLAGS := -std=gnu11 $(WARN) $(PKG_CFLAGS) $(REPRO_CFLAGS) -MMD -MP
 SAN_FLAGS := -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined \
 	-fno-sanitize-recover=undefined
 FUZZ_FLAGS := -O1 -g -fno-omit-frame-pointer \
 	-fsanitize=fuzzer-no-link,address,undefined -fno-sanitize-recover=undefined
 
-LIB_SRCS := $(filter-out src/main.c,$(wildcard src/*.c))
-UNIT_SRCS := $(wildcard tests/unit/test_*.c)
+LIB_SRCS := $(filter-out src/main.c,$(sort $(wildcard src/*.c)))
+UNIT_SRCS := $(sort $(wildcard tests/unit/test_*.c))
 UNITS := $(patsubst tests/unit/%.c,%,$(UNIT_SRCS))
-TOOL_SRCS := $(wildcard tests/tools/*.c)
+TOOL_SRCS := $(sort $(wildcard tests/tools/*.c))
 TOOLS := $(patsubst tests/tools/%.c,%,$(TOOL_SRCS))
-BENCH_SRCS := $(wildcard tests/bench/*.c)
+BENCH_SRCS := $(sort $(wildcard tests/bench/*.c))
 BENCHES := $(patsubst tests/bench/%.c,%,$(BENCH_SRCS))
-SHIM_SRCS := $(wildcard tests/shim/*.c)
-FUZZ_SRCS := $(wildcard tests/fuzz/fuzz_*.c)
+SHIM_SRCS := $(sort $(wildcard tests/shim/*.c))
+FUZZ_SRCS := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZERS := $(patsubst tests/fuzz/%.c,%,$(FUZZ_SRCS))
 
 B ?= build
 BIN := $(B)/tblk-ptp-sidecar
 
-# One build variant: $(1) directory, $(2) compiler, $(3) extra flags.
+# One build variant: $(1) directory, $(2) compiler, $(3) extra compile
+# and link flags, $(4) extra preprocessor flags, $(5) extra link flags.
+# The user's CPPFLAGS and CFLAGS come after ours so they win.
+# Objects depend on the Makefile too: a changed flag rebuilds them.
 define variant
-$(1)/obj/%.o: %.c
+$(1)/obj/%.o: %.c Makefile
+	$$(call need_pkgs,$$(PKGS_MISSING))
 	@mkdir -p $$(@D)
-	$(2) $$(BASE_CFLAGS) $(3) $$(CFLAGS) -c $$< -o $$@
+	$(2) $$(BASE_CPPFLAGS) $(4) $$(CPPFLAGS) $$(BASE_CFLAGS) $(3) $$(CFLAGS) -c $$< -o $$@
 
+# D: zero timestamps, uids and modes in the archive (deterministic).
 $(1)/libtblk.a: $$(LIB_SRCS:%.c=$(1)/obj/%.o)
 	@rm -f $$@
-	ar rcs $$@ $$^
+	$$(AR) rcsD $$@ $$^
 
 $(1)/tblk-ptp-sidecar: $(1)/obj/src/main.o $(1)/libtblk.a
-	$(2) $(3) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
+	$(2) $(3) $(5) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS)
 
 $(1)/tests/%: $(1)/obj/tests/unit/%.o $(1)/libtblk.a
+	$$(call need_pkgs,$$(CMOCKA_MISSING))
 	@mkdir -p $$(@D)
-	$(2) $(3) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(CMOCKA_LIBS)
+	$(2) $(3) $(5) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) $$(CMOCKA_LIBS)
 
 $(1)/tools/%: $(1)/obj/tests/tools/%.o $(1)/libtblk.a
 	@mkdir -p $$(@D)
-	$(2) $(3) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) -lpthread
+	$(2) $(3) $(5) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) -lpthread
 
 $(1)/bench/%: $(1)/obj/tests/bench/%.o $(1)/libtblk.a
 	@mkdir -p $$(@D)
-	$(2) $(3) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) -lpthread -lm
+	$(2) $(3) $(5) $$(LDFLAGS) -o $$@ $$^ $$(PKG_LIBS) -lpthread -lm
 
 -include $$(shell find $(1)/obj -name '*.d' 2>/dev/null)
 endef
 
-$(eval $(call variant,$(B),$(CC),))
+$(eval $(call variant,$(B),$(CC),$$(HARDEN_CFLAGS),$$(HARDEN_CPPFLAGS),$$(HARDEN_LDFLAGS)))
 $(eval $(call variant,$(B)/asan,$(CLANG),$(SAN_FLAGS)))
 $(eval $(call variant,$(B)/fuzz,$(CLANG),$(FUZZ_FLAGS)))
 
+# The shim and the fuzzers compile straight from source: their -MMD files
+# sit beside them, not under obj/.
+-include $(wildcard $(B)/*.d $(B)/fuzz/*.d)
+
 .PHONY: all unit unit-asan fuzz fuzz-build integration integration-asan \
 	check demo bench torture deps install uninstall clean format \
-	format-check tools asan
+	format-check tools asan man sbom sbom-check reproducible-check
 
 # Objects of the test tools are intermediates of a chain rule; keep them.
 .SECONDARY:
 
-all: $(BIN) $(B)/libtblk.a
+all: $(BIN) $(B)/libtblk.a $(B)/tblk-ptp-sidecar.8
+
+man: $(B)/tblk-ptp-sidecar.8
+
+# The page's .TH line carries @VERSION@ and @DATE@ (SOURCE_DATE_EPOCH).
+$(B)/tblk-ptp-sidecar.8: docs/tblk-ptp-sidecar.8 Makefile
+	@mkdir -p $(@D)
+	sed -e 's/@VERSION@/$(VERSION)/g' -e 's/@DATE@/$(MAN_DATE)/g' $< >$@
 
 tools: $(TOOLS:%=$(B)/tools/%) $(SHIM_SRCS:tests/shim/%.c=$(B)/%.so) \
 	$(BENCHES:%=$(B)/bench/%)
@@ -104,9 +167,10 @@ asan: $(B)/asan/tblk-ptp-sidecar $(TOOLS:%=$(B)/asan/tools/%)
 
 # A shim links the daemon's own pure frame decoder (fakenic finds the PTP
 # message inside a captured frame the way a NIC's filter would).
-$(B)/%.so: tests/shim/%.c src/pkt_decode.c
+$(B)/%.so: tests/shim/%.c src/pkt_decode.c Makefile
 	@mkdir -p $(@D)
-	$(CC) $(BASE_CFLAGS) -fPIC -shared $(CFLAGS) -o $@ $^ -ldl
+	$(CC) $(BASE_CPPFLAGS) $(CPPFLAGS) $(BASE_CFLAGS) -fPIC -shared $(CFLAGS) \
+		$(LDFLAGS) -o $@ $(filter %.c,$^) -ldl
 
 unit: $(UNITS:%=$(B)/tests/%)
 	@set -e; for t in $^; do echo "== $$t"; $$t; done
@@ -117,8 +181,8 @@ unit-asan: $(UNITS:%=$(B)/asan/tests/%)
 
 $(B)/fuzz/%: tests/fuzz/%.c $(B)/fuzz/libtblk.a
 	@mkdir -p $(@D)
-	$(CLANG) $(BASE_CFLAGS) $(FUZZ_FLAGS) -fsanitize=fuzzer $(CFLAGS) \
-		-o $@ $^ $(PKG_LIBS)
+	$(CLANG) $(BASE_CPPFLAGS) $(CPPFLAGS) $(BASE_CFLAGS) $(FUZZ_FLAGS) \
+		-fsanitize=fuzzer $(CFLAGS) -o $@ $^ $(PKG_LIBS)
 
 fuzz-build: $(FUZZERS:%=$(B)/fuzz/%)
 
@@ -134,16 +198,43 @@ fuzz: fuzz-build
 		grep -E 'stat::number_of_executed_runs|Done' $(B)/fuzz/$$f.log | tr '\n' ' '; echo; \
 	done
 
+# Timing figures (pytest -m bench) belong to make bench, never to a pass.
 integration: all tools
-	TBLK_BUILD=$(B) $(PYTHON) -m pytest -v -rs tests/integration $(PYTEST_ARGS)
+	TBLK_BUILD=$(B) $(PYTHON) -m pytest -v -rs -m "not bench" tests/integration \
+		$(PYTEST_ARGS)
 
 integration-asan: asan tools
 	TBLK_BUILD=$(B) TBLK_BIN=$(B)/asan/tblk-ptp-sidecar $(PYTHON) -m pytest \
-		-v -rs tests/integration $(PYTEST_ARGS)
+		-v -rs -m "not bench" tests/integration $(PYTEST_ARGS)
+
+# Two clones of HEAD at two paths must build the same bytes.
+# The toolchain and flags given on our command line go to both builds.
+REPRO_ENV = $(foreach v,CC CFLAGS CPPFLAGS LDFLAGS,$(if $(filter command line,$(origin $(v))),$(v)='$($(v))'))
+
+reproducible-check:
+	$(REPRO_ENV) SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) scripts/reproducible-check.sh
+
+# CycloneDX 1.6 beside the binary: what to pin and verify (docs/operations.md).
+# CI runs in a fresh clone with shared/ beside it: the schema is found
+# relative to the repository, never fetched.
+SBOM := $(B)/tblk-ptp-sidecar.cdx.json
+CDX_SCHEMA ?= $(CURDIR)/../shared/schemas/cyclonedx/bom-1.6.schema.json
+
+sbom: $(SBOM)
+
+$(SBOM): $(BIN) scripts/sbom.py
+	SOURCE_DATE_EPOCH=$(SOURCE_DATE_EPOCH) $(PYTHON) scripts/sbom.py \
+		--binary $(BIN) --version $(VERSION) \
+		--commit "$$(git -C $(CURDIR) rev-parse HEAD 2>/dev/null)" -o $@
+
+sbom-check: $(SBOM)
+	$(PYTHON) scripts/sbom-check.py --schema $(CDX_SCHEMA) $(SBOM) $(BIN)
 
 # Everything there is to test, in one run.
 check: deps
 	$(MAKE) all tools
+	$(MAKE) reproducible-check
+	$(MAKE) sbom-check
 	$(MAKE) unit
 	$(MAKE) unit-asan
 	$(MAKE) fuzz FUZZ_SECONDS=$(if $(filter 30,$(FUZZ_SECONDS)),20,$(FUZZ_SECONDS))
@@ -159,6 +250,8 @@ demo: deps
 bench: deps
 	$(MAKE) all tools
 	tests/bench/run.sh
+	TBLK_BUILD=$(B) $(PYTHON) -m pytest -v -rs -m bench tests/integration \
+		$(PYTEST_ARGS)
 
 # The full torture suite (valgrind case included), then the whole
 # integration suite again under ASan+UBSan (LD_PRELOAD shims need the
@@ -166,13 +259,13 @@ bench: deps
 torture: deps
 	$(MAKE) all tools asan
 	TBLK_TORTURE=full TBLK_BUILD=$(B) $(PYTHON) -m pytest -v -rs \
-		tests/integration -k torture $(PYTEST_ARGS)
+		-m "not bench" tests/integration -k torture $(PYTEST_ARGS)
 	ASAN_OPTIONS=verify_asan_link_order=0 $(MAKE) integration-asan
 
 DEPS := build-essential pkg-config libsystemd-dev libjson-c-dev libcap-dev \
 	libcmocka-dev linuxptp socat iproute2 ethtool tcpdump jq clang \
 	libclang-rt-14-dev valgrind python3-jsonschema python3-pytest systemd \
-	clang-format strace
+	clang-format strace git binutils
 
 deps:
 	@missing=$$(for p in $(DEPS); do \
@@ -184,10 +277,18 @@ deps:
 			apt-get install -y -qq $$missing >/dev/null; \
 	fi
 
+# The shipped unit names /usr/local/sbin (the default SBINDIR); the
+# installed one names wherever SBINDIR put the binary.
+SHIPPED_EXEC := /usr/local/sbin/tblk-ptp-sidecar
+
 install: all
 	install -D -m 0755 $(BIN) $(DESTDIR)$(SBINDIR)/tblk-ptp-sidecar
-	install -D -m 0644 docs/tblk-ptp-sidecar.8 $(DESTDIR)$(MANDIR)/man8/tblk-ptp-sidecar.8
-	install -D -m 0644 systemd/tblk-ptp-sidecar.service $(DESTDIR)$(UNITDIR)/tblk-ptp-sidecar.service
+	install -D -m 0644 $(B)/tblk-ptp-sidecar.8 $(DESTDIR)$(MANDIR)/man8/tblk-ptp-sidecar.8
+	install -d $(DESTDIR)$(UNITDIR)
+	sed 's|^ExecStart=$(SHIPPED_EXEC) |ExecStart=$(SBINDIR)/tblk-ptp-sidecar |' \
+		systemd/tblk-ptp-sidecar.service >$(DESTDIR)$(UNITDIR)/tblk-ptp-sidecar.service
+	grep -q '^ExecStart=$(SBINDIR)/tblk-ptp-sidecar ' $(DESTDIR)$(UNITDIR)/tblk-ptp-sidecar.service
+	chmod 0644 $(DESTDIR)$(UNITDIR)/tblk-ptp-sidecar.service
 	install -D -m 0644 systemd/tblk-ptp-sidecar.socket $(DESTDIR)$(UNITDIR)/tblk-ptp-sidecar.socket
 	install -D -m 0644 systemd/tblk-ptp-sidecar.sysusers $(DESTDIR)$(SYSUSERSDIR)/tblk-ptp-sidecar.conf
 	[ -e $(DESTDIR)$(CONFDIR)/tblk-ptp-sidecar ] || \

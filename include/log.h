@@ -22,6 +22,8 @@ int log_level_parse(const char *name);
 /* True when JOURNAL_STREAM names our stderr (systemd.exec(5)). */
 bool log_stderr_is_journal(void);
 
+/* One line at @level; %m names errno as it was at the call, and errno is
+ * left as it was. */
 void log_msg(int level, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -12,10 +12,12 @@ struct privs_user {
 	char name[64];
 };
 
-/* Look @name up; -ENOENT when there is no such user. */
+/* Look @name up: 0, -ENOENT when there is no such user (exit 67), another
+ * -errno when the lookup itself failed (exit 71). */
 int privs_lookup_user(const char *name, struct privs_user *out);
 
-/* Look a group up by name (or number); -ENOENT when unknown. */
+/* Look a group up by name (or number): 0, -ENOENT when unknown, another
+ * -errno when the lookup failed. */
 int privs_lookup_group(const char *name, gid_t *gid);
 
 /* Capabilities kept after setup, each for one run-time need. */

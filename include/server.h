@@ -32,15 +32,21 @@ typedef int (*server_status_cb)(char *buf, size_t size, void *arg);
 
 /*
  * Open the listener: the one fd systemd passed (sd_listen_fds), or a socket
- * at cfg->path. For a self-created socket: an existing path that answers
- * connect() is a live instance (-EADDRINUSE); a dead socket is replaced; a
- * path that is not a socket is never removed (-EEXIST). The caller owns
- * logging of the returned error; *@why points at a short reason.
- * @counters is updated in place (client_drops, clients_refused, frames_out).
+ * at cfg->path. Anything but one listening Unix stream socket from systemd
+ * is refused (-ENOTSOCK). For a self-created socket: PATH.lock beside it is
+ * flock()ed for the server's lifetime (held elsewhere: -EADDRINUSE); an
+ * existing path that answers connect() is a live instance (-EADDRINUSE); a
+ * dead socket is replaced; a path that is not a socket is never removed
+ * (-EEXIST); mode and group are set as bind() creates the inode; a failure
+ * after bind() removes the socket again. The caller owns logging of the
+ * returned error; *@why points at a short reason.
  */
 int server_open(struct server **srv, struct evloop *loop,
-		const struct server_config *cfg, struct counters *counters,
-		server_status_cb status_cb, void *status_arg, const char **why);
+		const struct server_config *cfg, server_status_cb status_cb,
+		void *status_arg, const char **why);
+
+/* Fill client_drops, clients_refused and frames_out of @c from @srv. */
+void server_counters(const struct server *srv, struct counters *c);
 
 /*
  * Queue one serialised frame (newline-terminated) to every client whose
@@ -63,7 +69,7 @@ unsigned int server_clients(const struct server *srv);
 bool server_activated(const struct server *srv);
 
 /* Close every client and the listener; unlink the socket path only when it
- * is still the inode this daemon created. */
+ * is still the inode this daemon created, then PATH.lock, and release it. */
 void server_close(struct server *srv);
 
 #endif

@@ -19,7 +19,8 @@
  *                          "needs CAP_NET_ADMIN", ...), else null
  *   mode           string  the requested --timestamping
  *   hwtsConfig     string  the requested --hwts-config
- *   usable         bool    the mode can run
+ *   delayReq       bool    --delay-req was given: TX stamps are needed too
+ *   usable         bool    the mode (with --delay-req if given) can run
  *   stamping       string  "hardware" or "software" when usable, else null
  *   wouldSet       object  {"txType","rxFilter"} the daemon would write
  *                          under --hwts-config ensure, else null
@@ -47,6 +48,7 @@ struct check_report {
 	int driver_err;
 	const char *mode;
 	const char *hwts_config;
+	bool delay_req;
 	struct hwts_probe probe;
 	struct hwts_decision d;
 };
@@ -159,8 +161,8 @@ static void check_print_text(const struct check_report *c, FILE *out)
 			hwts_tx_type_name(p->cur.tx_type),
 			hwts_rx_filter_name(p->cur.rx_filter), p->cur.flags);
 	}
-	fprintf(out, "Mode:             --timestamping %s --hwts-config %s\n",
-		c->mode, c->hwts_config);
+	fprintf(out, "Mode:             --timestamping %s --hwts-config %s%s\n",
+		c->mode, c->hwts_config, c->delay_req ? " --delay-req" : "");
 	fprintf(out, "Verdict:          %s: %s\n",
 		!c->d.usable	? "cannot run"
 		: c->d.hardware ? "can run with hardware stamps"
@@ -267,6 +269,8 @@ static int check_print_json(const struct check_report *c, FILE *out)
 	json_object_object_add(o, "mode", json_object_new_string(c->mode));
 	json_object_object_add(o, "hwtsConfig",
 			       json_object_new_string(c->hwts_config));
+	json_object_object_add(o, "delayReq",
+			       json_object_new_boolean(c->delay_req));
 	json_object_object_add(o, "usable",
 			       json_object_new_boolean(c->d.usable));
 	json_object_object_add(o, "stamping",
@@ -298,12 +302,13 @@ static int check_parse_mode(const char *mode, enum ts_mode *ts)
 }
 
 int check_run(const char *ifname, const char *mode, const char *hwts_config,
-	      bool json, FILE *out)
+	      bool delay_req, bool json, FILE *out)
 {
 	struct check_report c = {
 		.ifname = ifname,
 		.mode = mode,
 		.hwts_config = hwts_config,
+		.delay_req = delay_req,
 	};
 	struct hwts_probe *p = &c.probe;
 	enum ts_mode ts;
@@ -338,6 +343,8 @@ int check_run(const char *ifname, const char *mode, const char *hwts_config,
 	}
 	p->ifname = ifname;
 	p->may_write = !strcmp(hwts_config, "ensure");
+	/* The daemon's own verdict (iface_hw_apply) asks the same. */
+	p->need_tx = delay_req;
 	c.driver_err = nic_driver(fd, ifname, c.driver, sizeof(c.driver));
 	p->info_err = nic_ts_info(fd, ifname, &p->info);
 	if (p->info_err) {

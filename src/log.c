@@ -60,10 +60,15 @@ bool log_stderr_is_journal(void)
 	return st.st_dev == (dev_t)dev && st.st_ino == (ino_t)ino;
 }
 
-static void log_vmsg(int level, const char *fmt, va_list ap)
-	__attribute__((format(printf, 2, 0)));
+static void log_vmsg(int level, int err, const char *fmt, va_list ap)
+	__attribute__((format(printf, 3, 0)));
 
-static void log_vmsg(int level, const char *fmt, va_list ap)
+/*
+ * @err is errno as the caller had it: %m must name the caller's error,
+ * not one left by clock_gettime() or localtime_r() (tzset() opening a
+ * zone file) on the way here.
+ */
+static void log_vmsg(int level, int err, const char *fmt, va_list ap)
 {
 	char line[1024];
 	int n = 0;
@@ -84,17 +89,21 @@ static void log_vmsg(int level, const char *fmt, va_list ap)
 				      ? level_names[level]
 				      : "?");
 	}
+	errno = err;
 	vsnprintf(line + n, sizeof(line) - (size_t)n, fmt, ap);
 	/* One write per line, so concurrent writers never interleave it. */
 	fprintf(stderr, "%s\n", line);
+	/* Logging never changes the caller's errno either. */
+	errno = err;
 }
 
 void log_msg(int level, const char *fmt, ...)
 {
+	int err = errno;
 	va_list ap;
 
 	va_start(ap, fmt);
-	log_vmsg(level, fmt, ap);
+	log_vmsg(level, err, fmt, ap);
 	va_end(ap);
 }
 
@@ -118,6 +127,7 @@ bool ratelimit_ok(struct ratelimit *rl, uint64_t now_ns,
 
 void log_ratelimited(struct ratelimit *rl, int level, const char *fmt, ...)
 {
+	int err = errno;
 	unsigned int suppressed;
 	struct timespec ts;
 	va_list ap;
@@ -130,12 +140,13 @@ void log_ratelimited(struct ratelimit *rl, int level, const char *fmt, ...)
 			  (uint64_t)ts.tv_sec * 1000000000ULL +
 				  (uint64_t)ts.tv_nsec,
 			  &suppressed)) {
+		errno = err;
 		return;
 	}
 	if (suppressed) {
 		log_msg(level, "%u similar messages suppressed", suppressed);
 	}
 	va_start(ap, fmt);
-	log_vmsg(level, fmt, ap);
+	log_vmsg(level, err, fmt, ap);
 	va_end(ap);
 }

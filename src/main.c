@@ -28,7 +28,7 @@ int main(int argc, char **argv)
 	if (cfg.check) {
 		return check_run(cfg.iface, config_ts_mode_name(cfg.ts),
 				 cfg.hwts == HWTS_ENSURE ? "ensure" : "check",
-				 cfg.json, stdout);
+				 cfg.delay_req, cfg.json, stdout);
 	}
 	return sidecar_run(&cfg);
 }

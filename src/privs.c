@@ -11,37 +11,77 @@
 
 #include "privs.h"
 
+/* getpwnam_r(3): "not found" is 0 with no result, or one of these. */
+static bool privs_not_found(int err)
+{
+	return err == 0 || err == ENOENT || err == ESRCH || err == EBADF ||
+	       err == EPERM;
+}
+
 int privs_lookup_user(const char *name, struct privs_user *out)
 {
 	struct passwd pw, *res = NULL;
-	char buf[4096];
+	size_t size = 4096;
+	char *buf = NULL;
+	int err;
 
-	if (getpwnam_r(name, &pw, buf, sizeof(buf), &res) || !res) {
-		return -ENOENT;
+	do {
+		char *nb = realloc(buf, size);
+
+		if (!nb) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = nb;
+		err = getpwnam_r(name, &pw, buf, size, &res);
+		size *= 2;
+	} while (err == ERANGE && size <= 1 << 20);
+	if (!res) {
+		free(buf);
+		/* An NSS source that cannot answer (LDAP down, EIO, EMFILE)
+		 * is not the same as a user that does not exist. */
+		return privs_not_found(err) ? -ENOENT : -err;
 	}
 	out->uid = pw.pw_uid;
 	out->gid = pw.pw_gid;
 	snprintf(out->name, sizeof(out->name), "%s", pw.pw_name);
+	free(buf);
 	return 0;
 }
 
 int privs_lookup_group(const char *name, gid_t *gid)
 {
 	struct group gr, *res = NULL;
-	char buf[4096];
-	char *end;
+	size_t size = 4096;
+	char *buf = NULL, *end;
 	unsigned long v;
+	int err;
 
-	if (getgrnam_r(name, &gr, buf, sizeof(buf), &res) == 0 && res) {
+	do {
+		char *nb = realloc(buf, size);
+
+		if (!nb) {
+			free(buf);
+			return -ENOMEM;
+		}
+		buf = nb;
+		err = getgrnam_r(name, &gr, buf, size, &res);
+		size *= 2;
+	} while (err == ERANGE && size <= 1 << 20);
+	if (res) {
 		*gid = gr.gr_gid;
+		free(buf);
 		return 0;
 	}
+	free(buf);
+	/* A number needs no lookup to be used. */
+	errno = 0;
 	v = strtoul(name, &end, 10);
-	if (*name && !*end && v < (gid_t)-1) {
+	if (*name >= '0' && *name <= '9' && !*end && !errno && v < (gid_t)-1) {
 		*gid = (gid_t)v;
 		return 0;
 	}
-	return -ENOENT;
+	return privs_not_found(err) ? -ENOENT : -err;
 }
 
 static bool privs_have(cap_value_t cap)

@@ -9,9 +9,12 @@
  */
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
+#include <sys/fsuid.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -55,7 +58,10 @@ struct client {
 
 struct server {
 	struct evloop *loop;
-	struct counters *counters;
+	/* Ours alone; server_counters() copies them out. */
+	uint64_t client_drops;
+	uint64_t clients_refused;
+	uint64_t frames_out;
 	server_status_cb status_cb;
 	void *status_arg;
 	unsigned int max_clients;
@@ -64,8 +70,12 @@ struct server {
 	bool activated;
 	/* What we bound at path, so server_close removes only our own inode. */
 	char *path;
+	bool bound;
 	dev_t dev;
 	ino_t ino;
+	/* PATH.lock, flock()ed for as long as we own path. */
+	char *lock_path;
+	int lock_fd;
 	bool accept_paused;
 	struct client *clients;
 	unsigned int nclients;
@@ -135,7 +145,7 @@ static void client_want_out(struct client *c, bool on)
  */
 static void client_drop(struct client *c, const char *reason)
 {
-	c->srv->counters->client_drops++;
+	c->srv->client_drops++;
 	c->reason = reason;
 	if (!c->mid_frame || cq_len(&c->q) == 0) {
 		client_close(c, reason);
@@ -220,7 +230,7 @@ static bool client_send_frame(struct client *c, const char *frame, size_t len)
 		return false;
 	}
 	c->frames++;
-	c->srv->counters->frames_out++;
+	c->srv->frames_out++;
 	return true;
 }
 
@@ -380,7 +390,7 @@ static void server_accept_one(struct server *srv, int fd)
 
 	if (srv->nclients >= srv->max_clients) {
 		close(fd);
-		srv->counters->clients_refused++;
+		srv->clients_refused++;
 		log_ratelimited(&srv->refuse_rl, LOG_WARNING,
 				"client refused: already serving %u clients "
 				"(--max-clients)",
@@ -390,7 +400,7 @@ static void server_accept_one(struct server *srv, int fd)
 	c = calloc(1, sizeof(*c));
 	if (!c) {
 		close(fd);
-		srv->counters->clients_refused++;
+		srv->clients_refused++;
 		log_ratelimited(&srv->refuse_rl, LOG_WARNING,
 				"client refused: out of memory");
 		return;
@@ -407,7 +417,7 @@ static void server_accept_one(struct server *srv, int fd)
 	if (ev_add(srv->loop, fd, EPOLLIN, client_event, c) < 0) {
 		close(fd);
 		free(c);
-		srv->counters->clients_refused++;
+		srv->clients_refused++;
 		return;
 	}
 	c->next = srv->clients;
@@ -452,24 +462,42 @@ static void server_accept(struct evloop *loop, int lfd, uint32_t events,
 	}
 }
 
-/* Take the listener systemd passed, if it passed exactly one usable one. */
-static int server_listen_activated(struct server *srv)
+/*
+ * Take the listener systemd passed. No LISTEN_FDS for us: 0, create the
+ * path. Anything but exactly one listening Unix stream socket is a unit
+ * misconfiguration, refused rather than papered over with a path nobody
+ * asked for.
+ */
+static int server_listen_activated(struct server *srv, const char **why)
 {
+	static char reason[128];
 	int n = sd_listen_fds(1);
 	int fd = SD_LISTEN_FDS_START;
 	int fl;
 
-	if (n <= 0) {
+	if (n == 0) {
 		return 0;
 	}
-	if (n != 1 || sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0) {
-		log_warning("systemd passed %d descriptors, not one listening "
-			    "Unix stream socket; creating the socket path",
-			    n);
-		return 0;
+	if (n < 0) {
+		*why = "cannot take the sockets systemd passed (LISTEN_FDS)";
+		return n;
+	}
+	if (n != 1) {
+		snprintf(reason, sizeof(reason),
+			 "systemd passed %d file descriptors (LISTEN_FDS), "
+			 "not one listening Unix stream socket",
+			 n);
+		*why = reason;
+		return -ENOTSOCK;
+	}
+	if (sd_is_socket_unix(fd, SOCK_STREAM, 1, NULL, 0) <= 0) {
+		*why = "the descriptor systemd passed (LISTEN_FDS) is not a "
+		       "listening Unix stream socket";
+		return -ENOTSOCK;
 	}
 	fl = fcntl(fd, F_GETFL);
 	if (fl < 0 || fcntl(fd, F_SETFL, fl | O_NONBLOCK) < 0) {
+		*why = "cannot use the socket passed by systemd";
 		return -errno;
 	}
 	srv->lfd = fd;
@@ -477,10 +505,97 @@ static int server_listen_activated(struct server *srv)
 	return 1;
 }
 
-/* An existing socket at @path: live (someone accepts connect()) or stale? */
-static int server_probe(const struct sockaddr_un *sa, const char **why)
+/*
+ * PATH.lock, beside the socket: whoever holds its flock owns the path.
+ * Without it two instances starting together could both find the old
+ * socket dead, and the second would unlink the first one's fresh socket
+ * and bind its own, leaving the first serving an orphaned inode. Held
+ * until server_close(), so a second instance is refused here even before
+ * the first one listens. A lock file whose inode is no longer at the path
+ * (its holder unlinked it on the way out while we waited) is not a lock.
+ */
+static int server_lock(struct server *srv, const char *path, const char **why)
+{
+	struct stat fst, pst;
+	size_t len = strlen(path) + sizeof(".lock");
+	int fd, tries;
+
+	srv->lock_path = malloc(len);
+	if (!srv->lock_path) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	snprintf(srv->lock_path, len, "%s.lock", path);
+	for (tries = 0; tries < 8; tries++) {
+		/* Read-only is enough for flock and for a lock file another
+		 * user created; O_NOFOLLOW: a symlink is never a lock. */
+		fd = open(srv->lock_path,
+			  O_RDONLY | O_CREAT | O_CLOEXEC | O_NOFOLLOW |
+				  O_NOCTTY,
+			  0644);
+		if (fd < 0) {
+			*why = errno == ENOENT
+				       ? "parent directory does not exist"
+			       : errno == ELOOP ? "the lock file is a symlink"
+						: "cannot open the lock file";
+			return -errno;
+		}
+		if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+			int err = errno;
+
+			close(fd);
+			if (err == EWOULDBLOCK) {
+				*why = "another instance is starting or "
+				       "running (it holds the .lock file "
+				       "beside the socket)";
+				return -EADDRINUSE;
+			}
+			*why = "cannot lock the lock file";
+			return -err;
+		}
+		if (fstat(fd, &fst) < 0 || !S_ISREG(fst.st_mode)) {
+			close(fd);
+			*why = "the lock file is not a regular file";
+			return -EEXIST;
+		}
+		if (lstat(srv->lock_path, &pst) == 0 &&
+		    pst.st_dev == fst.st_dev && pst.st_ino == fst.st_ino) {
+			srv->lock_fd = fd;
+			return 0;
+		}
+		close(fd);
+	}
+	*why = "the lock file keeps changing";
+	return -EBUSY;
+}
+
+/* Remove PATH.lock while we still hold it, then let go. */
+static void server_unlock(struct server *srv)
+{
+	struct stat fst, pst;
+
+	if (srv->lock_fd < 0) {
+		return;
+	}
+	if (fstat(srv->lock_fd, &fst) == 0 &&
+	    lstat(srv->lock_path, &pst) == 0 && pst.st_dev == fst.st_dev &&
+	    pst.st_ino == fst.st_ino) {
+		unlink(srv->lock_path);
+	}
+	close(srv->lock_fd);
+	srv->lock_fd = -1;
+}
+
+/*
+ * An existing socket at @path, lstat()ed as @st: live (someone accepts
+ * connect()) or stale? A stale one is removed, and only if it is still
+ * the inode we judged.
+ */
+static int server_probe(const struct sockaddr_un *sa, const struct stat *st,
+			const char **why)
 {
 	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	struct stat now;
 	int r = 0;
 
 	if (fd < 0) {
@@ -493,8 +608,12 @@ static int server_probe(const struct sockaddr_un *sa, const char **why)
 		/* A full backlog is still a listener. */
 		r = -EADDRINUSE;
 	} else if (errno == ECONNREFUSED) {
-		r = unlink(sa->sun_path) < 0 && errno != ENOENT ? -errno : 0;
-		if (r < 0) {
+		if (lstat(sa->sun_path, &now) < 0 || now.st_dev != st->st_dev ||
+		    now.st_ino != st->st_ino) {
+			*why = "the socket path changed while probing it";
+			r = -EEXIST;
+		} else if (unlink(sa->sun_path) < 0 && errno != ENOENT) {
+			r = -errno;
 			*why = "cannot remove the stale socket";
 		}
 	} else if (errno != ENOENT) {
@@ -508,12 +627,41 @@ static int server_probe(const struct sockaddr_un *sa, const char **why)
 	return r;
 }
 
+/*
+ * bind() creates the inode with 0777 & ~umask and the fsgid's group:
+ * both are set for the call, so the socket is never, even briefly, wider
+ * than configured and no chmod() or chown() by path (which a symlink
+ * swapped in after the bind would redirect) is needed. The daemon is
+ * single-threaded, so umask and fsgid are ours for this call. setfsgid()
+ * needs CAP_SETGID for a group that is not already ours; without it the
+ * caller falls back to lchown(), which never follows a symlink.
+ */
+static int server_bind(int fd, const struct sockaddr_un *sa, mode_t mode,
+		       gid_t gid)
+{
+	gid_t old_gid = 0;
+	mode_t old_mask;
+	int r, err;
+
+	if (gid != (gid_t)-1) {
+		old_gid = (gid_t)setfsgid(gid);
+	}
+	old_mask = umask(~mode & 0777);
+	r = bind(fd, (const struct sockaddr *)sa, sizeof(*sa));
+	err = errno;
+	umask(old_mask);
+	if (gid != (gid_t)-1) {
+		setfsgid(old_gid);
+	}
+	errno = err;
+	return r;
+}
+
 static int server_listen_path(struct server *srv, const char *path, mode_t mode,
 			      gid_t gid, const char **why)
 {
 	struct sockaddr_un sa = {.sun_family = AF_UNIX};
 	struct stat st;
-	mode_t old;
 	int fd, r;
 
 	if (!path || !*path || strlen(path) >= sizeof(sa.sun_path)) {
@@ -521,13 +669,22 @@ static int server_listen_path(struct server *srv, const char *path, mode_t mode,
 		return -ENAMETOOLONG;
 	}
 	strcpy(sa.sun_path, path);
+	srv->path = strdup(path);
+	if (!srv->path) {
+		*why = "out of memory";
+		return -ENOMEM;
+	}
+	r = server_lock(srv, path, why);
+	if (r < 0) {
+		return r;
+	}
 	/* lstat: a symlink is "not a socket" even when it points at one. */
 	if (lstat(path, &st) == 0) {
 		if (!S_ISSOCK(st.st_mode)) {
 			*why = "path exists and is not a socket";
 			return -EEXIST;
 		}
-		r = server_probe(&sa, why);
+		r = server_probe(&sa, &st, why);
 		if (r < 0) {
 			return r;
 		}
@@ -540,39 +697,25 @@ static int server_listen_path(struct server *srv, const char *path, mode_t mode,
 		*why = "cannot create the socket";
 		return -errno;
 	}
-	/* bind() creates the inode with 0777 & ~umask: narrow the umask so the
-	 * socket is never, even briefly, wider than configured. The daemon is
-	 * single-threaded, so the process-wide umask is ours for this call. */
-	old = umask(~mode & 0777);
-	r = bind(fd, (const struct sockaddr *)&sa, sizeof(sa));
-	umask(old);
-	if (r < 0) {
+	srv->lfd = fd;
+	if (server_bind(fd, &sa, mode, gid) < 0) {
 		r = -errno;
 		*why = r == -ENOENT	  ? "parent directory does not exist"
 		       : r == -EADDRINUSE ? "a live instance is listening"
 					  : "cannot bind the socket";
-		close(fd);
 		return r;
 	}
-	if (lstat(path, &st) < 0) {
-		r = -errno;
+	/* From here on every failure removes the socket again
+	 * (server_close() unlinks the inode recorded here). */
+	if (lstat(path, &st) < 0 || !S_ISSOCK(st.st_mode)) {
 		*why = "socket path vanished after bind";
-		close(fd);
-		return r;
+		return -ENOENT;
 	}
+	srv->bound = true;
 	srv->dev = st.st_dev;
 	srv->ino = st.st_ino;
-	srv->path = strdup(path);
-	srv->lfd = fd;
-	if (!srv->path) {
-		*why = "out of memory";
-		return -ENOMEM;
-	}
-	if (chmod(path, mode) < 0) {
-		*why = "cannot set the socket mode";
-		return -errno;
-	}
-	if (gid != (gid_t)-1 && lchown(path, (uid_t)-1, gid) < 0) {
+	if (gid != (gid_t)-1 && st.st_gid != gid &&
+	    lchown(path, (uid_t)-1, gid) < 0) {
 		*why = "cannot set the socket group";
 		return -errno;
 	}
@@ -584,8 +727,8 @@ static int server_listen_path(struct server *srv, const char *path, mode_t mode,
 }
 
 int server_open(struct server **srvp, struct evloop *loop,
-		const struct server_config *cfg, struct counters *counters,
-		server_status_cb status_cb, void *status_arg, const char **why)
+		const struct server_config *cfg, server_status_cb status_cb,
+		void *status_arg, const char **why)
 {
 	struct server *srv = calloc(1, sizeof(*srv));
 	const char *dummy;
@@ -600,17 +743,16 @@ int server_open(struct server **srvp, struct evloop *loop,
 		return -ENOMEM;
 	}
 	srv->loop = loop;
-	srv->counters = counters;
 	srv->status_cb = status_cb;
 	srv->status_arg = status_arg;
 	srv->max_clients = cfg->max_clients;
 	srv->client_buffer = cfg->client_buffer;
 	srv->lfd = -1;
+	srv->lock_fd = -1;
 	srv->refuse_rl = (struct ratelimit)RATELIMIT_INIT(10000000000ULL, 5);
 
-	r = server_listen_activated(srv);
+	r = server_listen_activated(srv, why);
 	if (r < 0) {
-		*why = "cannot use the socket passed by systemd";
 		goto fail;
 	}
 	if (r == 0) {
@@ -630,6 +772,13 @@ int server_open(struct server **srvp, struct evloop *loop,
 fail:
 	server_close(srv);
 	return r;
+}
+
+void server_counters(const struct server *srv, struct counters *c)
+{
+	c->client_drops = srv->client_drops;
+	c->clients_refused = srv->clients_refused;
+	c->frames_out = srv->frames_out;
 }
 
 unsigned int server_clients(const struct server *srv)
@@ -659,10 +808,13 @@ void server_close(struct server *srv)
 	}
 	/* Another instance may have replaced the path since (after deciding
 	 * ours was stale, say): only our own inode is ours to remove. */
-	if (srv->path && lstat(srv->path, &st) == 0 && st.st_dev == srv->dev &&
+	if (srv->bound && lstat(srv->path, &st) == 0 && st.st_dev == srv->dev &&
 	    st.st_ino == srv->ino) {
 		unlink(srv->path);
 	}
+	/* The lock goes last: the path is free once it is released. */
+	server_unlock(srv);
+	free(srv->lock_path);
 	free(srv->path);
 	free(srv);
 }

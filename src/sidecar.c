@@ -40,9 +40,9 @@ struct sidecar {
 	struct active *act;
 	int status_tfd;
 	int watchdog_tfd;
-	struct counters srv_c; /* the server's client counters */
 	uint64_t start_ns;
 	unsigned int kept_caps;
+	bool notify_warned;
 	char status_text[256];
 	char frame[FRAME_MAX];
 };
@@ -55,7 +55,10 @@ static uint64_t sidecar_uptime_s(const struct sidecar *sc)
 /* Every module's counters, summed into one snapshot. */
 static void sidecar_counters(struct sidecar *sc, struct counters *c)
 {
-	*c = sc->srv_c;
+	memset(c, 0, sizeof(*c));
+	if (sc->srv) {
+		server_counters(sc->srv, c);
+	}
 	if (sc->rp) {
 		rxpath_counters(sc->rp, c);
 	}
@@ -111,6 +114,24 @@ static void sidecar_notify_status(struct sidecar *sc)
 	if (strcmp(text, sc->status_text)) {
 		memcpy(sc->status_text, text, sizeof(text));
 		sd_notifyf(0, "STATUS=%s", text);
+	}
+}
+
+/* READY=1 and STOPPING=1 are told once each; one that cannot be delivered
+ * is said once (under Type=notify a lost READY ends with systemd killing
+ * the service at its start timeout). 0 from sd_notify: no NOTIFY_SOCKET. */
+static void sidecar_notify(struct sidecar *sc, const char *msg)
+{
+	int r = sd_notify(0, msg);
+
+	if (r < 0 && !sc->notify_warned) {
+		sc->notify_warned = true;
+		log_warning("sd_notify %.*s: %s%s", (int)strcspn(msg, "\n"), msg,
+			    strerror(-r),
+			    strncmp(msg, "READY", 5)
+				    ? ""
+				    : " (systemd will stop the service at its "
+				      "start timeout)");
 	}
 }
 
@@ -182,7 +203,7 @@ static void sidecar_signal(struct evloop *loop, int signo, void *arg)
 	case SIGTERM:
 	case SIGINT:
 		log_notice("%s: stopping", strsignal(signo));
-		sd_notify(0, "STOPPING=1");
+		sidecar_notify(sc, "STOPPING=1");
 		ev_stop(loop);
 		break;
 	case SIGHUP:
@@ -275,8 +296,8 @@ static int sidecar_open_server(struct sidecar *sc, gid_t group)
 	const char *why = "";
 	int r;
 
-	r = server_open(&sc->srv, sc->loop, &scfg, &sc->srv_c,
-			sidecar_status_encode, sc, &why);
+	r = server_open(&sc->srv, sc->loop, &scfg, sidecar_status_encode, sc,
+			&why);
 	if (r == -EADDRINUSE || r == -EEXIST || r == -ENOENT ||
 	    r == -ENOTSOCK) {
 		return sidecar_refuse(EX_UNAVAILABLE, "socket %s: %s",
@@ -461,9 +482,15 @@ int sidecar_run(const struct config *cfg)
 	int code, r;
 
 	if (cfg->user) {
-		if (privs_lookup_user(cfg->user, &user)) {
+		r = privs_lookup_user(cfg->user, &user);
+		if (r == -ENOENT) {
 			log_err("--user %s: no such user", cfg->user);
 			return EX_NOUSER;
+		}
+		if (r) {
+			log_err("--user %s: cannot look the user up: %s",
+				cfg->user, strerror(-r));
+			return EX_OSERR;
 		}
 		if (geteuid() != 0 && user.uid != geteuid()) {
 			log_err("--user %s: switching user needs root "
@@ -473,10 +500,19 @@ int sidecar_run(const struct config *cfg)
 		}
 		have_user = true;
 	}
-	if (cfg->socket_group &&
-	    privs_lookup_group(cfg->socket_group, &group)) {
-		log_err("--socket-group %s: no such group", cfg->socket_group);
-		return EX_NOUSER;
+	if (cfg->socket_group) {
+		r = privs_lookup_group(cfg->socket_group, &group);
+		if (r == -ENOENT) {
+			log_err("--socket-group %s: no such group",
+				cfg->socket_group);
+			return EX_NOUSER;
+		}
+		if (r) {
+			log_err("--socket-group %s: cannot look the group up: "
+				"%s",
+				cfg->socket_group, strerror(-r));
+			return EX_OSERR;
+		}
 	}
 
 	sc = calloc(1, sizeof(*sc));
@@ -497,7 +533,7 @@ int sidecar_run(const struct config *cfg)
 		sidecar_notify_status(sc);
 		snprintf(ready, sizeof(ready), "READY=1\nSTATUS=%s",
 			 sc->status_text);
-		sd_notify(0, ready);
+		sidecar_notify(sc, ready);
 		log_notice("ready: %s, %s stamps, %s%s", cfg->iface,
 			   st->hw ? "hardware" : "software",
 			   server_activated(sc->srv) ? "socket from systemd"

@@ -6,6 +6,11 @@ Environment:
   TBLK_BIN      the daemon (default $TBLK_BUILD/tblk-ptp-sidecar, where
                 TBLK_BUILD is the make B= directory, default build/)
   TBLK_TCLIENT  the C test client (default tools/tclient next to TBLK_BIN)
+  CI=true       a missing daemon, tool or package fails the test instead of
+                skipping it (make check builds and installs all of them)
+
+The tools (tclient, ptpstorm, fakenic.so) are built by the Makefile
+(`make tools`, `make asan`), never by the tests.
 """
 
 import os
@@ -24,6 +29,9 @@ _FIGURES = pytest.StashKey()
 
 def pytest_configure(config):
     config.stash[_FIGURES] = []
+    config.addinivalue_line(
+        "markers", "bench: a timing figure for `make bench`, no bound "
+        "(make integration deselects them)")
 
 
 def pytest_collection_modifyitems(config, items):
@@ -68,8 +76,7 @@ def daemon_bin():
     path = os.environ.get("TBLK_BIN",
                           os.path.join(build, "tblk-ptp-sidecar"))
     path = os.path.abspath(path)
-    if not os.access(path, os.X_OK):
-        pytest.skip("daemon binary %s missing: run make" % path)
+    netns.need("the daemon %s (make)" % path, os.access(path, os.X_OK))
     r = subprocess.run([path, "--version"], stdout=subprocess.PIPE,
                        stderr=subprocess.STDOUT, text=True, timeout=10)
     if netns.not_built(r.stdout, r.returncode):
@@ -79,22 +86,28 @@ def daemon_bin():
 
 
 @pytest.fixture(scope="session")
-def tclient_bin(daemon_bin, tmp_path_factory):
-    path = os.environ.get("TBLK_TCLIENT", os.path.join(
-        os.path.dirname(daemon_bin), "tools", "tclient"))
-    if os.access(path, os.X_OK):
-        return path
-    # Not built by `make tools` (e.g. TBLK_BIN points elsewhere): it only
-    # needs json-c, so build a private copy.
-    out = str(tmp_path_factory.mktemp("tclient") / "tclient")
-    src = os.path.join(REPO, "tests", "tools", "tclient.c")
-    r = subprocess.run("cc -std=gnu11 -D_GNU_SOURCE -O2 -o %s %s "
-                       "$(pkg-config --cflags --libs json-c)" % (out, src),
-                       shell=True, stdout=subprocess.PIPE,
-                       stderr=subprocess.STDOUT, text=True)
-    if r.returncode != 0:
-        pytest.skip("tclient not built and cannot be built: " + r.stdout)
-    return out
+def tclient_bin(daemon_bin):
+    path = os.environ.get("TBLK_TCLIENT") or \
+        netns.built_tool(daemon_bin, os.path.join("tools", "tclient"))
+    return netns.need("tools/tclient", path)
+
+
+@pytest.fixture(scope="session")
+def storm_tool(daemon_bin):
+    """tests/tools/ptpstorm, built by `make tools`."""
+    return netns.need("tools/ptpstorm", netns.storm_bin(daemon_bin))
+
+
+@pytest.fixture(scope="session")
+def shim(daemon_bin):
+    """tests/shim/fakenic.so, built by `make tools`."""
+    return netns.need("fakenic.so", netns.fakenic_so(daemon_bin))
+
+
+@pytest.fixture(scope="session")
+def asan(daemon_bin):
+    """The daemon under test is the ASan+UBSan build."""
+    return netns.is_asan(daemon_bin)
 
 
 @pytest.fixture(scope="module")

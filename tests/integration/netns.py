@@ -518,30 +518,45 @@ def ptp_packets(pcap, src=None):
 # Added for test_hardware.py, test_active.py and test_link.py; nothing above
 # depends on them.
 
-def fakenic_so(daemon_bin, tmpdir):
-    """Path of fakenic.so: next to the daemon (make B=... tools), in
-    $TBLK_BUILD or build/, else a private build of tests/shim/fakenic.c;
-    None when there is no shim source either."""
+def built_tool(daemon_bin, rel):
+    """A test tool the Makefile built (`make tools`, `make asan`): next to
+    the daemon, else in $TBLK_BUILD or build/. None when it is not there;
+    nothing is compiled here."""
     repo = os.path.abspath(os.path.join(os.path.dirname(__file__), "..",
                                         ".."))
-    cands = [os.path.join(os.path.dirname(daemon_bin), "fakenic.so")]
+    cands = [os.path.join(os.path.dirname(daemon_bin), rel)]
     if os.environ.get("TBLK_BUILD"):
-        cands.append(os.path.join(os.environ["TBLK_BUILD"], "fakenic.so"))
-    cands.append(os.path.join(repo, "build", "fakenic.so"))
-    src = os.path.join(repo, "tests", "shim", "fakenic.c")
+        cands.append(os.path.join(os.path.abspath(os.environ["TBLK_BUILD"]),
+                                  rel))
+    cands.append(os.path.join(repo, "build", rel))
     for c in cands:
-        if os.path.exists(c) and (not os.path.exists(src) or
-                                  os.path.getmtime(c) >=
-                                  os.path.getmtime(src)):
+        if os.path.isfile(c) and (rel.endswith(".so") or
+                                  os.access(c, os.X_OK)):
             return c
-    if not os.path.exists(src):
-        return None
-    out = os.path.join(tmpdir, "fakenic.so")
-    r = sh(["cc", "-std=gnu11", "-D_GNU_SOURCE", "-fPIC", "-shared", "-O2",
-            "-I", os.path.join(repo, "include"), "-o", out, src,
-            os.path.join(repo, "src", "pkt_decode.c"), "-ldl"],
-           check=False, timeout=60)
-    return out if r.returncode == 0 else None
+    return None
+
+
+def need(what, found):
+    """@found, or the test cannot run: a failure under CI=true (make check
+    builds and installs everything), a skip elsewhere."""
+    if found:
+        return found
+    msg = "%s missing: run `make deps` and `make B=<dir> tools` " \
+        "(TBLK_BUILD=<dir>)" % what
+    if os.environ.get("CI") == "true":
+        pytest.fail(msg)
+    pytest.skip(msg)
+
+
+def is_asan(path):
+    """An ASan build: its figures (RSS, rates) are the sanitizer's."""
+    with open(path, "rb") as f:
+        return b"__asan_init" in f.read()
+
+
+def fakenic_so(daemon_bin, tmpdir=None):
+    """Path of the fakenic.so the Makefile built, or None."""
+    return built_tool(daemon_bin, "fakenic.so")
 
 
 class FakeNic:
@@ -654,21 +669,20 @@ def status_probe(path, timeout=3):
                     return f
 
 
-def storm_bin(daemon_bin, tmpdir):
-    """tools/ptpstorm next to the daemon (make tools / make asan), else a
-    private build (it needs only ptp_msg.c and json-c); None if neither."""
-    p = os.path.join(os.path.dirname(daemon_bin), "tools", "ptpstorm")
-    if os.access(p, os.X_OK):
-        return p
-    repo = os.path.abspath(os.path.join(os.path.dirname(__file__), "..",
-                                        ".."))
-    out = os.path.join(tmpdir, "ptpstorm")
-    r = subprocess.run("cc -std=gnu11 -D_GNU_SOURCE -O2 -I%s/include -o %s "
-                       "%s/tests/tools/ptpstorm.c %s/src/ptp_msg.c "
-                       "$(pkg-config --cflags --libs json-c)" %
-                       (repo, out, repo, repo), shell=True,
-                       stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
-    return out if r.returncode == 0 else None
+def storm_bin(daemon_bin, tmpdir=None):
+    """tools/ptpstorm as the Makefile built it, or None."""
+    return built_tool(daemon_bin, os.path.join("tools", "ptpstorm"))
+
+
+def status_frames(lines):
+    """The status frames (dicts) among FrameReader lines, in order."""
+    return [f for _w, f in frames(lines, "status")]
+
+
+def last_status(reader):
+    """The last status frame a FrameReader got, or None."""
+    st = status_frames(reader.snapshot())
+    return st[-1] if st else None
 
 
 class Storm:

@@ -247,14 +247,6 @@ def test_no_tx_timeouts(active):
     assert active["rc"] == 0
 
 
-@pytest.fixture
-def shim(daemon_bin, tmpbase):
-    so = netns.fakenic_so(daemon_bin, tmpbase)
-    if so is None:
-        pytest.skip("tests/shim/fakenic.c missing or does not build")
-    return so
-
-
 def test_hardware_through_fake_nic(sidecar, shim, netpair, workdir,
                                    grandmaster, figure):
     """TX and RX stamps both from the "NIC": tx frames and samples say

@@ -19,15 +19,8 @@ EX_OK, EX_UNAVAILABLE = 0, 69
 JSON_KEYS = {"interface", "ifindex", "driver", "soTimestamping",
              "tsInfoError", "capabilities", "phcIndex", "phcDevice",
              "txTypes", "rxFilters", "hwConfig", "hwConfigError", "mode",
-             "hwtsConfig", "usable", "stamping", "wouldSet", "reason"}
-
-
-@pytest.fixture(scope="module")
-def fakenic(daemon_bin, tmpbase):
-    so = netns.fakenic_so(daemon_bin, tmpbase)
-    if not so:
-        pytest.skip("fakenic.so not built and cannot be built")
-    return so
+             "hwtsConfig", "delayReq", "usable", "stamping", "wouldSet",
+             "reason"}
 
 
 def run_check(daemon_bin, pair, *args, env=None, prefix=()):
@@ -100,6 +93,7 @@ def test_veth_json_fields(daemon_bin, netpair):
     assert d["hwConfig"] is None
     assert d["hwConfigError"] == "not supported by the driver"
     assert d["mode"] == "hardware" and d["hwtsConfig"] == "ensure"
+    assert d["delayReq"] is False
     assert d["usable"] is False and d["stamping"] is None
     assert d["wouldSet"] is None
     assert "hardware" in d["reason"]
@@ -112,9 +106,9 @@ def test_no_such_interface(daemon_bin, netpair):
     assert r.stderr.count("\n") == 1
 
 
-def test_fakenic_hardware_runs_without_writing(daemon_bin, netpair, fakenic,
+def test_fakenic_hardware_runs_without_writing(daemon_bin, netpair, shim,
                                                workdir):
-    env = fake_env(fakenic, netpair.sl_if, workdir)
+    env = fake_env(shim, netpair.sl_if, workdir)
     r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
                       "-t", "hardware", env=env)
     assert r.returncode == EX_OK, r.stdout + r.stderr
@@ -139,9 +133,9 @@ def test_fakenic_hardware_runs_without_writing(daemon_bin, netpair, fakenic,
     assert "can run with hardware stamps" in r.stdout
 
 
-def test_fakenic_check_policy(daemon_bin, netpair, fakenic, workdir):
+def test_fakenic_check_policy(daemon_bin, netpair, shim, workdir):
     # Config NONE and --hwts-config check: may not set it, so refused...
-    env = fake_env(fakenic, netpair.sl_if, workdir)
+    env = fake_env(shim, netpair.sl_if, workdir)
     r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
                       "-t", "hardware", "--hwts-config", "check", env=env)
     assert r.returncode == EX_UNAVAILABLE
@@ -152,7 +146,7 @@ def test_fakenic_check_policy(daemon_bin, netpair, fakenic, workdir):
                       "-t", "auto", "--hwts-config", "check", env=env)
     assert r.returncode == EX_OK and d["stamping"] == "software"
     # ...and a broader filter already set (ptp4l) is fine as it is.
-    env = fake_env(fakenic, netpair.sl_if, workdir, FAKENIC_FILTER=12,
+    env = fake_env(shim, netpair.sl_if, workdir, FAKENIC_FILTER=12,
                    FAKENIC_TX=1)
     r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
                       "-t", "hardware", "--hwts-config", "check", env=env)
@@ -162,8 +156,8 @@ def test_fakenic_check_policy(daemon_bin, netpair, fakenic, workdir):
     assert not [l for l in fake_log(workdir) if l.startswith("set")]
 
 
-def test_fakenic_without_get(daemon_bin, netpair, fakenic, workdir):
-    env = fake_env(fakenic, netpair.sl_if, workdir, FAKENIC_NO_GET=1)
+def test_fakenic_without_get(daemon_bin, netpair, shim, workdir):
+    env = fake_env(shim, netpair.sl_if, workdir, FAKENIC_NO_GET=1)
     r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
                       "-t", "hardware", env=env)
     assert r.returncode == EX_OK, d["reason"]
@@ -176,14 +170,60 @@ def test_fakenic_without_get(daemon_bin, netpair, fakenic, workdir):
     assert "SIOCGHWTSTAMP" in d["reason"]
 
 
-def test_fakenic_unprivileged_ensure(daemon_bin, netpair, fakenic, workdir):
-    for p in (daemon_bin, fakenic):
+def test_fakenic_unprivileged_ensure(daemon_bin, netpair, shim, workdir):
+    for p in (daemon_bin, shim):
         if not os.access(p, os.R_OK) or os.stat(p).st_mode & 0o005 != 0o005:
             pytest.skip("%s not readable by nobody" % p)
-    env = fake_env(fakenic, netpair.sl_if, workdir)
+    env = fake_env(shim, netpair.sl_if, workdir)
     env["FAKENIC_LOG"] = ""
     nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
     r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
                       "-t", "hardware", env=env, prefix=nobody)
     assert r.returncode == EX_UNAVAILABLE, r.stdout + r.stderr
     assert "CAP_NET_ADMIN" in d["reason"]
+
+
+def test_delay_req_needs_hardware_transmit(daemon_bin, netpair, shim,
+                                          workdir):
+    """SPEC §9: whether the mode *with --delay-req* can run. A NIC that
+    stamps RX but not TX runs the passive hardware mode, not the active
+    one; the daemon refuses it the same way (iface_hw_apply)."""
+    env = fake_env(shim, netpair.sl_if, workdir, FAKENIC_ONLY_RX=1)
+    r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
+                      "-t", "hardware", env=env)
+    assert r.returncode == EX_OK, d["reason"]
+    assert d["delayReq"] is False and d["stamping"] == "hardware"
+    r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
+                      "-t", "hardware", "--delay-req", env=env)
+    assert r.returncode == EX_UNAVAILABLE, d
+    assert d["delayReq"] is True and d["usable"] is False
+    assert "no hardware transmit timestamping" in d["reason"], d["reason"]
+    r = run_check(daemon_bin, netpair, "-i", netpair.sl_if, "-t", "hardware",
+                  "--delay-req", env=env)
+    assert r.returncode == EX_UNAVAILABLE
+    assert "--delay-req" in r.stdout and "cannot run" in r.stdout, r.stdout
+    # auto falls back to software stamps, which veth sends with
+    r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
+                      "-t", "auto", "--delay-req", env=env)
+    assert r.returncode == EX_OK and d["stamping"] == "software", d
+
+
+def test_delay_req_with_tx_off_under_check(daemon_bin, netpair, shim,
+                                           workdir):
+    """--hwts-config check may not turn TX stamping on: fine without
+    --delay-req, refused with it."""
+    env = fake_env(shim, netpair.sl_if, workdir, FAKENIC_FILTER=6,
+                   FAKENIC_TX=0)
+    args = ["-i", netpair.sl_if, "-t", "hardware", "--hwts-config", "check"]
+    r, d = check_json(daemon_bin, netpair, *args, env=env)
+    assert r.returncode == EX_OK, d["reason"]
+    r, d = check_json(daemon_bin, netpair, *args, "--delay-req", env=env)
+    assert r.returncode == EX_UNAVAILABLE, d
+    assert "tx type 'off'" in d["reason"], d["reason"]
+
+
+def test_delay_req_software_on_veth(daemon_bin, netpair):
+    r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
+                      "-t", "software", "--delay-req")
+    assert r.returncode == EX_OK, d["reason"]
+    assert d["delayReq"] is True and d["stamping"] == "software"

@@ -71,8 +71,11 @@ def test_slave_keeps_every_sync(coexist, figure):
     # allow one Sync of slack at either edge.
     assert abs(got - len(wire)) <= 2, \
         "slave counted %d Syncs, the wire carried %d" % (got, len(wire))
-    assert 8 * secs - 3 <= got <= 8 * secs + 3, \
-        "%d Syncs in %.2f s, want 8/s" % (got, secs)
+    # The rate only shows the window was a real one: the grandmaster's
+    # own timer slips under CPU load (steal time), what matters is that
+    # the slave got every Sync the wire carried (above).
+    assert 0.8 * 8 * secs <= got <= 8 * secs + 3, \
+        "%d Syncs in %.2f s, want about 8/s" % (got, secs)
     fu = c["s1"]["rx_Follow_Up"] - c["s0"]["rx_Follow_Up"]
     assert abs(fu - got) <= 2
     assert "FAULTY" not in c["slave_log"], c["slave_log"]
@@ -120,16 +123,14 @@ def test_delay_resp_frames_for_the_slave(coexist, figure):
     assert len(seqs) == len(set(seqs)), "duplicate DELAY_RESP frames"
     lo, hi = seqs[0], seqs[-1]
     assert seqs == sorted(s for s in wire if lo <= s <= hi)
-    # ptp4l turns IP_MULTICAST_LOOP off, so the slave's own Delay_Req
-    # never reaches another socket in its namespace; should one arrive,
-    # it must be the real one.
-    req_by_seq = {m["seqId"]: m for m in reqs}
+    # The slave's Delay_Req leaves this host: it is on the wire (above)
+    # but the sidecar never sees its own host's outgoing packets (ptp4l
+    # turns IP_MULTICAST_LOOP off; the capture path ignores outgoing), so
+    # no DELAY_REQ frame may appear, and certainly not one per Delay_Req.
     dreq = [f for f in c["frames"] if f["msgType"] == DELAY_REQ]
-    for f in dreq:
-        assert f["seqId"] in req_by_seq and \
-            f["src"] == req_by_seq[f["seqId"]]["src"], f
     figure("Delay_Req sent / DELAY_RESP framed / DELAY_REQ framed",
            "%d / %d / %d" % (len(reqs), len(frames), len(dreq)))
+    assert not dreq, "the host's own outgoing Delay_Req framed: %s" % dreq[:3]
 
 
 def test_follow_up_frames_beside_slave(coexist):

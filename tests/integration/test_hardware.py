@@ -28,14 +28,6 @@ TX_OFF, TX_ON = 0, 1
 EVENT_TYPES = (0, 1, 2, 3)
 
 
-@pytest.fixture(scope="module")
-def shim(daemon_bin, tmpbase):
-    so = netns.fakenic_so(daemon_bin, tmpbase)
-    if so is None:
-        pytest.skip("tests/shim/fakenic.c missing or does not build")
-    return so
-
-
 @pytest.fixture
 def nic(shim, netpair, workdir):
     """Factory: a FakeNic for the slave veth with extra FAKENIC_* vars."""
@@ -57,10 +49,6 @@ def is_hw_lag(lag):
 
 def is_sw_lag(lag):
     return -10**9 < lag <= 10**7
-
-
-def statuses(lines):
-    return [f for _w, f in netns.frames(lines, "status")]
 
 
 def record(sc, seconds, subscribe=("rx", "tx", "status")):
@@ -146,7 +134,7 @@ def test_missing_filter_set_exactly_once(hwrun, figure):
     sets = hwrun["nic"].sets()
     assert sets == ["set tx=%d rx=%d" % (TX_ON, FILTER_V2_EVENT)], \
         hwrun["nic"].log_lines()
-    st = statuses(hwrun["lines"])
+    st = netns.status_frames(hwrun["lines"])
     assert len(st) >= WINDOW_S
     for s in st:
         assert s["stamping"] == "hardware", s
@@ -158,16 +146,10 @@ def test_missing_filter_set_exactly_once(hwrun, figure):
     figure("last counters", json.dumps(c))
 
 
-def test_missing_hw_stamps_dropped_and_counted(sidecar, nic, grandmaster,
-                                               figure):
-    """Every 5th stamp the shim delivers has no ts[2] (odd, so SYNC and
-    FOLLOW_UP take turns): those SYNCs produce no frame and are counted as
-    missingHw, one for one."""
-    fake = nic(FAKENIC_FILTER=FILTER_NONE, FAKENIC_DROP_HW_EVERY=5)
-    sc = sidecar("--status-interval", "1", timestamping="hardware",
-                 **fake.launch_kw())
-    lines = record(sc, 5.0)
-    items = []  # ("s", seq) for SYNC frames, ("st", counters) for status
+def _missing_hw_items(lines):
+    """("s", seq) per SYNC frame and ("st", counters) per status frame, in
+    stream order; every SYNC frame is checked to be hardware-stamped."""
+    items = []
     for wall, f in netns.frames(lines):
         if f["type"] == "status":
             items.append(("st", f["counters"]))
@@ -178,37 +160,63 @@ def test_missing_hw_stamps_dropped_and_counted(sidecar, nic, grandmaster,
             # no hardware stamp: the best it has, labelled
             if f["mechanism"] == SW:
                 assert is_sw_lag(lag_ns(wall, f)), f
-    # Between two status frames, the SYNCs missing from the stream are
-    # what missingHw grew by - up to a gap straddling either status frame
-    # (dropped just before or just after it): exact when neither does.
-    st = [i for i, (k, _v) in enumerate(items) if k == "st"]
+    return items
 
-    def sync_seqs(lo, hi):
-        return [v for k, v in items[lo:hi] if k == "s"]
 
-    def straddle(i):
-        before, after = sync_seqs(0, i), sync_seqs(i + 1, len(items))
-        return after[0] - before[-1] - 1 if before and after else None
+def _sync_seqs(items, lo, hi):
+    return [v for k, v in items[lo:hi] if k == "s"]
 
-    usable = [i for i in st if straddle(i) is not None]
-    assert len(usable) >= 2, "too few status frames: %s" % items
-    ia, ib = usable[0], usable[-1]
-    seqs = sync_seqs(ia + 1, ib)
-    inside = (seqs[-1] - seqs[0] + 1) - len(seqs)
-    lo, hi = inside, inside + straddle(ia) + straddle(ib)
-    counted = items[ib][1]["missingHw"] - items[ia][1]["missingHw"]
-    figure("SYNCs missing from the stream (+straddling) / missingHw delta "
-           "/ SYNCs framed", "%d (+%d) / %d / %d" % (
-               inside, hi - lo, counted, len(seqs)))
-    assert items[ib][1]["kernelDrops"] == 0, items[ib]
-    assert inside > 0, "the shim dropped no SYNC stamp: %s" % seqs
-    assert lo <= counted <= hi, items
-    clean = [i for i in usable if straddle(i) == 0]
-    if len(clean) >= 2:
-        ca, cb = clean[0], clean[-1]
-        seqs = sync_seqs(ca + 1, cb)
-        assert items[cb][1]["missingHw"] - items[ca][1]["missingHw"] == \
-            (seqs[-1] - seqs[0] + 1) - len(seqs), items
+
+def _straddle(items, i):
+    """SYNCs missing around status frame i (dropped just before or just
+    after it, so either side of its count); None at either end."""
+    before, after = _sync_seqs(items, 0, i), _sync_seqs(items, i + 1,
+                                                         len(items))
+    return after[0] - before[-1] - 1 if before and after else None
+
+
+def _clean_span(items):
+    """The first and last status frames no drop straddles, once at least
+    one dropped SYNC lies between them; else None."""
+    clean = [i for i, (k, _v) in enumerate(items)
+             if k == "st" and _straddle(items, i) == 0]
+    if len(clean) < 2:
+        return None
+    seqs = _sync_seqs(items, clean[0] + 1, clean[-1])
+    if not seqs or (seqs[-1] - seqs[0] + 1) - len(seqs) == 0:
+        return None
+    return clean[0], clean[-1]
+
+
+def test_missing_hw_stamps_dropped_and_counted(sidecar, nic, grandmaster,
+                                               figure):
+    """Every 5th stamp the shim delivers has no ts[2] (odd, so SYNC and
+    FOLLOW_UP take turns): those SYNCs produce no frame and are counted as
+    missingHw, one for one. Exactly, between two status frames that no
+    drop straddles: the stream is recorded until there are two such with
+    a drop between them."""
+    fake = nic(FAKENIC_FILTER=FILTER_NONE, FAKENIC_DROP_HW_EVERY=5)
+    sc = sidecar("--status-interval", "1", timestamping="hardware",
+                 **fake.launch_kw())
+    reader = netns.FrameReader(sc.sock, {"subscribe": ["rx", "status"]})
+    try:
+        span = netns.wait_for(lambda: _clean_span(_missing_hw_items(
+            reader.snapshot())), 30, 0.5)
+    finally:
+        lines = reader.close()
+    items = _missing_hw_items(lines)
+    assert span, "no two status frames clear of a drop in 30 s: %s" % items
+    ca, cb = span
+    seqs = _sync_seqs(items, ca + 1, cb)
+    missing = (seqs[-1] - seqs[0] + 1) - len(seqs)
+    # the SYNCs just outside the span are framed too (straddle 0), so the
+    # gap count covers exactly the status interval
+    counted = items[cb][1]["missingHw"] - items[ca][1]["missingHw"]
+    figure("SYNCs missing from the stream / missingHw delta / SYNCs framed",
+           "%d / %d / %d" % (missing, counted, len(seqs)))
+    assert items[cb][1]["kernelDrops"] == 0, items[cb]
+    assert missing > 0, "the shim dropped no SYNC stamp: %s" % seqs
+    assert counted == missing, items[ca:cb + 1]
     assert sc.proc.poll() is None
 
 
@@ -225,7 +233,7 @@ def test_broader_filter_left_alone(sidecar, nic, grandmaster, figure, tx,
     lines = record(sc, 1.5)
     assert fake.sets() == want_sets, fake.log_lines()
     assert "get" in fake.log_lines()
-    st = statuses(lines)
+    st = netns.status_frames(lines)
     assert st and all(s["hwtsFilter"] == "all" and
                       s["stamping"] == "hardware" for s in st), st
     syncs = netns.frames(lines, "rx", SYNC)
@@ -269,7 +277,7 @@ def test_auto_on_fake_nic_is_hardware(sidecar, nic, notify, grandmaster,
     sc = sidecar("--status-interval", "1", timestamping="auto",
                  notify=notify, **fake.launch_kw())
     lines = record(sc, 1.5)
-    st = statuses(lines)
+    st = netns.status_frames(lines)
     assert st and all(s["stamping"] == "hardware" and s["phc"] == 0
                       for s in st), st
     syncs = netns.frames(lines, "rx", SYNC)
@@ -285,7 +293,7 @@ def test_auto_on_plain_veth_is_software(sidecar, notify, grandmaster,
     sc = sidecar("--status-interval", "1", timestamping="auto",
                  notify=notify)
     lines = record(sc, 1.5)
-    st = statuses(lines)
+    st = netns.status_frames(lines)
     assert st and all(s["stamping"] == "software" and s["phc"] is None
                       for s in st), st
     fr = [f for _w, f in netns.frames(lines, "rx")]
@@ -324,7 +332,7 @@ def test_nic_reset_rearmed_on_sighup(sidecar, nic, grandmaster, figure):
     after = [f for w, f in syncs if w > t_hup + 2 * 10**8]
     assert not gap, "SYNC framed while the NIC stamped nothing: %s" % gap
     assert len(after) >= 8, "hardware frames did not resume: %d" % len(after)
-    st = statuses(lines)
+    st = netns.status_frames(lines)
     miss = st[-1]["counters"]["missingHw"]
     assert miss >= 8, st[-1]
     assert st[-1]["hwtsFilter"] == "ptpv2-event"

@@ -66,14 +66,9 @@ def first_after(reader, t_ns):
     return round((w[0] - t_ns) / 1e9, 2) if w else None
 
 
-def last_status(reader):
-    st = netns.frames(reader.snapshot(), "status")
-    return st[-1][1] if st else None
-
-
 def wait_status(reader, pred, timeout):
     return netns.wait_for(lambda: (lambda s: s is not None and pred(s))(
-        last_status(reader)), timeout, 0.05)
+        netns.last_status(reader)), timeout, 0.05)
 
 
 @pytest.mark.parametrize("user", ["root", "nobody"])
@@ -100,7 +95,7 @@ def test_down_up_and_recreate(sidecar, notify, netpair, gm, workdir, figure,
     try:
         assert netns.wait_for(lambda: len(after(reader, 0, "tx", None)) >= 3,
                               10), "no tx frames before any link change"
-        st0 = last_status(reader)
+        st0 = netns.last_status(reader)
         assert st0["link"] == "up", st0
         ifindex0 = st0["ifindex"]
         self0 = netns.port_id_of_mac(netns.mac_of(
@@ -109,7 +104,7 @@ def test_down_up_and_recreate(sidecar, notify, netpair, gm, workdir, figure,
         # -- down and up --------------------------------------------------
         link_set(netpair, "down")
         assert wait_status(reader, lambda s: s["link"] == "down", 3), \
-            last_status(reader)
+            netns.last_status(reader)
         assert notify.wait("STATUS=%s down" % netpair.sl_if, 3), \
             notify.messages("STATUS=")
         time.sleep(1.0)
@@ -137,7 +132,7 @@ def test_down_up_and_recreate(sidecar, notify, netpair, gm, workdir, figure,
         assert netns.wait_for(lambda: after(reader, t_new), 15), \
             "no SYNC frame after the interface was re-created"
         assert wait_status(reader, lambda s: s["link"] == "up" and
-                           s["ifindex"] != ifindex0, 3), last_status(reader)
+                           s["ifindex"] != ifindex0, 3), netns.last_status(reader)
         self1 = netns.port_id_of_mac(netns.mac_of(
             netpair, netpair.sl, netpair.sl_if), PORT)
         assert netns.wait_for(lambda: len(after(reader, t_new, "tx",
@@ -149,7 +144,7 @@ def test_down_up_and_recreate(sidecar, notify, netpair, gm, workdir, figure,
         resp = {f["seqId"] for f in after(reader, t_new, "rx", DELAY_RESP)
                 if f["reqPort"] == self1}
         assert all(f["seqId"] in resp for f in tx[:-1]), (tx, resp)
-        st = last_status(reader)
+        st = netns.last_status(reader)
         assert sc.proc.poll() is None
         figure("ifindex before / after re-creation",
                "%d / %d" % (ifindex0, st["ifindex"]))
@@ -179,14 +174,6 @@ def recreate_veth(pair):
         netns.sh(["ip", "-n", ns, "link", "set", ifn, "up"])
         netns.sh(["ip", "-n", ns, "route", "add", "224.0.0.0/4", "dev",
                   ifn])
-
-
-@pytest.fixture
-def shim(daemon_bin, tmpbase):
-    so = netns.fakenic_so(daemon_bin, tmpbase)
-    if so is None:
-        pytest.skip("tests/shim/fakenic.c missing or does not build")
-    return so
 
 
 def test_nic_reset_rearmed_on_link_up(sidecar, shim, netpair, workdir, gm,
@@ -219,7 +206,7 @@ def test_nic_reset_rearmed_on_link_up(sidecar, shim, netpair, workdir, gm,
     assert all(f["mechanism"] == "so_timestamping" and f["phc"] == 0 and
                int(f["unixNs"]) - w > 999 * 10**9 for w, f in syncs), syncs
     assert fake.sets()[1] == "set tx=1 rx=12", fake.log_lines()
-    assert last_status(reader)["hwtsFilter"] == "ptpv2-event"
+    assert netns.last_status(reader)["hwtsFilter"] == "ptpv2-event"
     assert sc.stop() == 0
     figure("fakenic log after reset + link toggle",
            "; ".join(fake.log_lines()))
@@ -244,7 +231,7 @@ def test_failed_probe_is_not_a_deletion(sidecar, daemon_bin, netpair,
         os.kill(sc.pid, signal.SIGHUP)
         time.sleep(2.5)
         during = after(reader, t_hup + 2 * 10**8)
-        st = last_status(reader)
+        st = netns.last_status(reader)
         os.unlink(flag)
         t_ok = time.time_ns()
         time.sleep(1.5)

@@ -63,14 +63,6 @@ def nobody_dir(workdir):
     return d
 
 
-@pytest.fixture(scope="module")
-def shim(daemon_bin, tmpbase):
-    so = netns.fakenic_so(daemon_bin, tmpbase)
-    if so is None:
-        pytest.fail("tests/shim/fakenic.c does not build")
-    return so
-
-
 def serves(sc, n=8):
     reader = netns.FrameReader(sc.sock)
     time.sleep(1.5)

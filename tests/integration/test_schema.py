@@ -9,6 +9,7 @@ import copy
 import json
 import os
 import pathlib
+import re
 import subprocess
 
 import jsonschema
@@ -150,7 +151,15 @@ BROKEN_STAMP = [
     ("vlan out of range", lambda f: f.update(vlan=4096)),
     ("vlan as a string", lambda f: f.update(vlan="7")),
     ("unicast as a string", lambda f: f.update(unicast="false")),
-    ("unicast without transport", lambda f: f.pop("transport")),
+    ("missing transport", lambda f: f.pop("transport")),
+    ("missing unicast", lambda f: f.pop("unicast")),
+    # protocol.md: present "always" / "always on SYNC"
+    ("missing domain", lambda f: f.pop("domain")),
+    ("missing src", lambda f: f.pop("src")),
+    ("missing correctionNs", lambda f: f.pop("correctionNs")),
+    ("SYNC without twoStep", lambda f: f.pop("twoStep")),
+    ("SYNC without originNs", lambda f: f.pop("originNs")),
+    ("twoStep on a FOLLOW_UP", lambda f: f.update(msgType=8)),
 ]
 
 
@@ -179,6 +188,8 @@ BROKEN_STATUS = [
     ("missing counter", lambda f: f["counters"].pop("kernelDrops")),
     ("phc -1 instead of null", lambda f: f.update(phc=-1)),
     ("missing hwtsFilter", lambda f: f.pop("hwtsFilter")),
+    ("hwtsFilter by its C name",
+     lambda f: f.update(hwtsFilter="PTP_V2_L4_EVENT")),
 ]
 
 
@@ -208,3 +219,28 @@ def test_broken_sample_rejected(frames, validator, name, mutate):
     bad = copy.deepcopy(good)
     mutate(bad)
     assert not validator.is_valid(bad), name
+
+
+def test_broken_delay_resp_rejected(frames, validator):
+    good = first_of(frames, "rx", msgType=9)
+    assert validator.is_valid(good)
+    for key in ("receiveNs", "reqPort"):
+        bad = copy.deepcopy(good)
+        bad.pop(key)
+        assert not validator.is_valid(bad), key
+
+
+def test_hwts_filter_names_documented(schema):
+    """The set of hwtsFilter values: what hwts.c can emit is what the
+    schema enumerates and what protocol.md lists."""
+    src = (ROOT / "src" / "hwts.c").read_text()
+    table = src[src.index("hwts_rx_names[]"):src.index("hwts_tx_names[]")]
+    emitted = set(re.findall(r'\] = "([a-z0-9-]+)",', table)) | {"unknown"}
+    assert "ptpv2-l4-event" in emitted, table
+    enum = schema["$defs"]["status"]["properties"]["hwtsFilter"]["enum"]
+    assert set(enum) == emitted | {None}
+    doc = (ROOT / "docs" / "protocol.md").read_text()
+    para = doc[doc.index("`hwtsFilter` is one of"):]
+    para = para[:para.index("\n\n")]
+    assert set(re.findall(r"`([a-z0-9-]+)`", para)) >= emitted, para
+    assert "PTP_V2" not in doc.replace("`PTP_V2_L4_EVENT`", "")

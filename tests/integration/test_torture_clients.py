@@ -19,28 +19,11 @@ import subprocess
 import threading
 import time
 
-import pytest
-
 import netns
 
 FULL = os.environ.get("TBLK_TORTURE") == "full"
 STORM_SRC = "5e5707.fffe.000001-1"
 SEQ_RE = re.compile(rb'"type":"rx","msgType":0,"seqId":(\d+)')
-
-
-def is_asan(path):
-    """An ASan build: RSS figures are the sanitizer's (shadow memory,
-    quarantine), not the daemon's, so they are reported, not bounded."""
-    with open(path, "rb") as f:
-        return b"__asan_init" in f.read()
-
-
-@pytest.fixture(scope="module")
-def storm_tool(daemon_bin, tmpbase):
-    p = netns.storm_bin(daemon_bin, tmpbase)
-    if p is None:
-        pytest.skip("ptpstorm neither built nor buildable")
-    return p
 
 
 def expected_seqs(report):
@@ -113,7 +96,8 @@ def test_torture_slow_client(sidecar, netpair, storm_tool, tclient_bin,
     # 10k/s is the issue's load; an ASan daemon (and ASan-built tclients)
     # on two cores cannot all keep pace at that rate, which would test the
     # machine rather than the daemon.
-    rate, secs = (3000 if is_asan(daemon_bin) else 10000), (20 if FULL else 3)
+    rate = 3000 if netns.is_asan(daemon_bin) else 10000
+    secs = 20 if FULL else 3
     # 2 MiB: a normal reader may lose the CPU for about a second on this
     # shared 2-core VM without being mistaken for a slow one; the slow one
     # still goes within the fast variant's 3 s.
@@ -174,7 +158,7 @@ def test_torture_slow_client(sidecar, netpair, storm_tool, tclient_bin,
     drops = [x for x in sc.stderr().splitlines()
              if "disconnected (over --client-buffer)" in x]
     assert len(drops) == 1, drops
-    if not is_asan(daemon_bin):
+    if not netns.is_asan(daemon_bin):
         # Four queues of at most --client-buffer each, plus 8 MiB slack.
         bound = 4 * cap // 1024 + 8 * 1024
         assert peak - base_rss < bound, "RSS grew %d KiB" % (
@@ -268,7 +252,7 @@ def test_torture_client_churn(sidecar, netpair, storm_tool, daemon_bin,
     assert fds and end_fd == base_fd, "fd leak: %d -> %d" % (base_fd,
                                                              end_fd)
     assert c["clientDrops"] == 0 and c["clientsRefused"] == 0, c
-    if not is_asan(daemon_bin):
+    if not netns.is_asan(daemon_bin):
         assert end_rss - base_rss < 2048, "RSS did not return: %d -> %d " \
             "KiB" % (base_rss, end_rss)
 

@@ -22,19 +22,6 @@ import netns
 FULL = os.environ.get("TBLK_TORTURE") == "full"
 
 
-def is_asan(path):
-    with open(path, "rb") as f:
-        return b"__asan_init" in f.read()
-
-
-@pytest.fixture(scope="module")
-def storm_tool(daemon_bin, tmpbase):
-    p = netns.storm_bin(daemon_bin, tmpbase)
-    if p is None:
-        pytest.skip("ptpstorm neither built nor buildable")
-    return p
-
-
 def _hostile(path, payload):
     s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
     s.settimeout(5)
@@ -50,11 +37,10 @@ def _hostile(path, payload):
 
 def test_torture_valgrind_memcheck(sidecar, netpair, storm_tool, notify,
                                    daemon_bin, workdir, figure):
-    if is_asan(daemon_bin):
+    if netns.is_asan(daemon_bin):
         pytest.skip("valgrind cannot run an ASan build; run it against "
                     "the plain build")
-    if not shutil.which("valgrind"):
-        pytest.skip("valgrind not installed (make deps)")
+    netns.need("valgrind (make deps)", shutil.which("valgrind"))
     vlog = os.path.join(workdir, "valgrind.log")
     sc = sidecar("--client-buffer", "65536", notify=notify, wait=False,
                  prefix=["valgrind", "--leak-check=full",

@@ -35,14 +35,6 @@ def unit_ambient_caps():
     return m.group(1).split()
 
 
-@pytest.fixture(scope="module")
-def storm_tool(daemon_bin, tmpbase):
-    p = netns.storm_bin(daemon_bin, tmpbase)
-    if p is None:
-        pytest.skip("ptpstorm neither built nor buildable")
-    return p
-
-
 @pytest.fixture
 def nobody_dir(workdir):
     d = os.path.join(workdir, "run")

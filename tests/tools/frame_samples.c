@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "frame.h"
+#include "hwts.h"
 
 static const unsigned int frame_samples_types[] = {
 	PTP_SYNC,
@@ -162,7 +163,7 @@ static int frame_samples_other(void)
 	}
 	st.hw = true;
 	st.phc = 0;
-	st.hwts_filter = "PTP_V2_L4_EVENT";
+	st.hwts_filter = hwts_rx_filter_name(HWTSTAMP_FILTER_PTP_V2_L4_EVENT);
 	st.link_up = false;
 	c.rx_hw = UINT64_MAX;
 	return frame_samples_emit(frame_encode_status(&st, buf, sizeof(buf)),

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <cmocka.h>
@@ -195,6 +196,68 @@ static void test_usage_errors(void **state)
 	assert_non_null(strstr(err, "--interface is required"));
 }
 
+/* The ranges --help states are the ones the parser enforces: each end
+ * accepted, one beyond each end refused. */
+static void test_help_states_the_ranges(void **state)
+{
+	static const struct {
+		const char *opt;
+		unsigned long long lo, hi;
+	} ranges[] = {
+		{"--domain", 0, 255},
+		{"--port-number", 1, 65534},
+		{"--max-clients", 1, 65536},
+		{"--client-buffer", 4096, 1073741824ULL},
+		{"--rcvbuf", 4096, 1073741823ULL},
+		{"--status-interval", 1, 3600},
+	};
+	char *help = NULL, err[256], want[64], lo[32], hi[32], bad[32];
+	size_t len = 0;
+	struct config cfg;
+	FILE *f;
+
+	(void)state;
+	f = open_memstream(&help, &len);
+	assert_non_null(f);
+	config_usage(f);
+	fclose(f);
+	for (size_t i = 0; i < sizeof(ranges) / sizeof(ranges[0]); i++) {
+		const char *line = strstr(help, ranges[i].opt);
+
+		assert_non_null(line);
+		snprintf(want, sizeof(want), "%llu..%llu", ranges[i].lo,
+			 ranges[i].hi);
+		if (!strstr(line, want) ||
+		    strstr(line, want) > strchr(line, '\n')) {
+			fail_msg("--help line of %s lacks %s", ranges[i].opt,
+				 want);
+		}
+		snprintf(lo, sizeof(lo), "%llu", ranges[i].lo);
+		snprintf(hi, sizeof(hi), "%llu", ranges[i].hi);
+		assert_int_equal(
+			parse(ARGV("-i", "eth0", (char *)ranges[i].opt, lo),
+			      &cfg, err),
+			0);
+		assert_int_equal(
+			parse(ARGV("-i", "eth0", (char *)ranges[i].opt, hi),
+			      &cfg, err),
+			0);
+		snprintf(bad, sizeof(bad), "%llu", ranges[i].hi + 1);
+		assert_int_equal(
+			parse(ARGV("-i", "eth0", (char *)ranges[i].opt, bad),
+			      &cfg, err),
+			-EINVAL);
+		if (ranges[i].lo > 0) {
+			snprintf(bad, sizeof(bad), "%llu", ranges[i].lo - 1);
+			assert_int_equal(parse(ARGV("-i", "eth0",
+						    (char *)ranges[i].opt, bad),
+					       &cfg, err),
+					 -EINVAL);
+		}
+	}
+	free(help);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -205,6 +268,7 @@ int main(void)
 		cmocka_unit_test(test_help_version_need_no_interface),
 		cmocka_unit_test(test_rejected_values),
 		cmocka_unit_test(test_usage_errors),
+		cmocka_unit_test(test_help_states_the_ranges),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -675,7 +675,7 @@ static void test_status(void **state)
 		.link_up = true,
 		.hw = true,
 		.phc = 2,
-		.hwts_filter = "PTP_V2_L4_EVENT",
+		.hwts_filter = "ptpv2-l4-event",
 		.clients = 3,
 		.uptime_s = 86400,
 		.version = "0.1.0",
@@ -702,7 +702,7 @@ static void test_status(void **state)
 	assert_string_equal(get_str(j, "link"), "up");
 	assert_string_equal(get_str(j, "stamping"), "hardware");
 	assert_int_equal(get_int(j, "phc"), 2);
-	assert_string_equal(get_str(j, "hwtsFilter"), "PTP_V2_L4_EVENT");
+	assert_string_equal(get_str(j, "hwtsFilter"), "ptpv2-l4-event");
 	assert_int_equal(get_int(j, "clients"), 3);
 	assert_int_equal(get_int(j, "uptimeS"), 86400);
 	assert_string_equal(get_str(j, "version"), "0.1.0");

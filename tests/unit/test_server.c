@@ -13,10 +13,13 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <grp.h>
 #include <sys/epoll.h>
+#include <sys/file.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -34,7 +37,6 @@ struct fx {
 	char dir[64];
 	char path[128];
 	struct evloop *loop;
-	struct counters counters;
 	struct server_config cfg;
 	int status_calls;
 };
@@ -88,6 +90,16 @@ static int teardown(void **state)
 	return 0;
 }
 
+/* The server's counters as the daemon reads them. */
+static struct counters cnt(const struct server *srv)
+{
+	struct counters c;
+
+	memset(&c, 0xa5, sizeof(c));
+	server_counters(srv, &c);
+	return c;
+}
+
 static void stop_cb(struct evloop *loop, int fd, uint32_t events, void *arg)
 {
 	(void)fd;
@@ -126,8 +138,7 @@ static struct server *open_ok(struct fx *f)
 	struct server *srv = NULL;
 	const char *why = NULL;
 
-	int r = server_open(&srv, f->loop, &f->cfg, &f->counters, status_cb, f,
-			    &why);
+	int r = server_open(&srv, f->loop, &f->cfg, status_cb, f, &why);
 
 	if (r < 0) {
 		print_error("server_open: %s: %s\n", strerror(-r), why);
@@ -145,8 +156,7 @@ static int open_err(struct fx *f, const char **why)
 	int r;
 
 	*why = NULL;
-	r = server_open(&srv, f->loop, &f->cfg, &f->counters, status_cb, f,
-			why);
+	r = server_open(&srv, f->loop, &f->cfg, status_cb, f, why);
 	assert_true(r < 0);
 	assert_null(srv);
 	return r;
@@ -277,8 +287,10 @@ static void test_live_instance_refused(void **state)
 	int c;
 
 	assert_int_equal(lstat(f->path, &st1), 0);
+	/* Another instance of ours: refused at its lock, before it even
+	 * looks at the socket. */
 	assert_int_equal(open_err(f, &why), -EADDRINUSE);
-	assert_string_equal(why, "a live instance is listening");
+	assert_non_null(strstr(why, "holds the .lock file"));
 	/* The live instance keeps its socket and still serves. */
 	assert_int_equal(lstat(f->path, &st2), 0);
 	assert_int_equal(st1.st_ino, st2.st_ino);
@@ -286,6 +298,140 @@ static void test_live_instance_refused(void **state)
 	assert_int_equal(server_clients(srv), 1);
 	close(c);
 	server_close(srv);
+}
+
+static void test_foreign_listener_refused(void **state)
+{
+	struct fx *f = *state;
+	int live = sock_at(f->path, true);
+	char lock[160];
+	const char *why;
+	struct stat st;
+
+	/* Something listening that does not take our lock: connect() says
+	 * it is alive. */
+	assert_int_equal(open_err(f, &why), -EADDRINUSE);
+	assert_string_equal(why, "a live instance is listening");
+	assert_int_equal(lstat(f->path, &st), 0);
+	assert_true(S_ISSOCK(st.st_mode));
+	/* A refusal leaves no lock file behind. */
+	snprintf(lock, sizeof(lock), "%s.lock", f->path);
+	assert_int_equal(lstat(lock, &st), -1);
+	close(live);
+}
+
+/* Two instances starting together: the one that does not hold PATH.lock
+ * must not judge (and unlink) the socket, even a stale one. */
+static void test_lock_held_elsewhere(void **state)
+{
+	struct fx *f = *state;
+	struct stat st1, st2;
+	char lock[160];
+	const char *why;
+	int lfd;
+
+	close(sock_at(f->path, true)); /* stale */
+	assert_int_equal(lstat(f->path, &st1), 0);
+	snprintf(lock, sizeof(lock), "%s.lock", f->path);
+	lfd = open(lock, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(lfd >= 0);
+	assert_int_equal(flock(lfd, LOCK_EX), 0);
+	assert_int_equal(open_err(f, &why), -EADDRINUSE);
+	assert_non_null(strstr(why, "holds the .lock file"));
+	assert_int_equal(lstat(f->path, &st2), 0);
+	assert_int_equal(st1.st_ino, st2.st_ino);
+	/* ...and leaves the holder's lock file alone. */
+	assert_int_equal(lstat(lock, &st2), 0);
+	close(lfd);
+	/* Released: the stale socket is now judged and replaced. */
+	server_close(open_ok(f));
+	assert_int_equal(lstat(f->path, &st2), -1);
+	assert_int_equal(lstat(lock, &st2), -1);
+}
+
+static void test_lock_file_lifetime(void **state)
+{
+	struct fx *f = *state;
+	struct server *srv;
+	struct stat st;
+	char lock[160];
+	int lfd;
+
+	snprintf(lock, sizeof(lock), "%s.lock", f->path);
+	/* A lock file a crashed instance left behind is taken over. */
+	lfd = open(lock, O_RDONLY | O_CREAT | O_CLOEXEC, 0644);
+	assert_true(lfd >= 0);
+	close(lfd);
+	srv = open_ok(f);
+	assert_int_equal(lstat(lock, &st), 0);
+	assert_true(S_ISREG(st.st_mode));
+	/* Held for the server's lifetime. */
+	lfd = open(lock, O_RDONLY | O_CLOEXEC);
+	assert_true(lfd >= 0);
+	assert_int_equal(flock(lfd, LOCK_EX | LOCK_NB), -1);
+	assert_int_equal(errno, EWOULDBLOCK);
+	close(lfd);
+	server_close(srv);
+	assert_int_equal(lstat(lock, &st), -1);
+	assert_int_equal(lstat(f->path, &st), -1);
+
+	/* A symlink is never a lock (nor followed). */
+	assert_int_equal(symlink("/nonexistent", lock), 0);
+	{
+		const char *why;
+
+		assert_int_equal(open_err(f, &why), -ELOOP);
+		assert_string_equal(why, "the lock file is a symlink");
+	}
+	assert_int_equal(lstat(lock, &st), 0);
+	assert_true(S_ISLNK(st.st_mode));
+	assert_int_equal(lstat(f->path, &st), -1);
+	unlink(lock);
+}
+
+/*
+ * A step after bind() that fails removes the socket it created: run as
+ * nobody, asking for root's group, which setfsgid() cannot give and
+ * lchown() must refuse.
+ */
+static void test_failed_step_after_bind_cleans_up(void **state)
+{
+	struct fx *f = *state;
+	int status;
+	pid_t pid;
+
+	if (geteuid() != 0) {
+		skip();
+	}
+	assert_int_equal(chmod(f->dir, 0777), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct server *srv = NULL;
+		const char *why = NULL;
+		char lock[160];
+		struct stat st;
+		int r;
+
+		if (setgroups(0, NULL) || setresgid(65534, 65534, 65534) ||
+		    setresuid(65534, 65534, 65534)) {
+			_exit(10);
+		}
+		f->cfg.gid = 0;
+		r = server_open(&srv, f->loop, &f->cfg, status_cb, f, &why);
+		if (r != -EPERM || srv ||
+		    strcmp(why, "cannot set the socket group")) {
+			_exit(11);
+		}
+		snprintf(lock, sizeof(lock), "%s.lock", f->path);
+		if (lstat(f->path, &st) == 0 || lstat(lock, &st) == 0) {
+			_exit(12);
+		}
+		_exit(0);
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	assert_int_equal(WEXITSTATUS(status), 0);
 }
 
 static void test_stale_socket_replaced(void **state)
@@ -405,13 +551,13 @@ static void test_two_clients_same_frames(void **state)
 	broadcast(srv, SUB_SAMPLE, "{\"type\":\"sample\"}\n", 18);
 	expect_stream(a, RX_FRAME TX_FRAME);
 	expect_stream(b, RX_FRAME TX_FRAME);
-	assert_int_equal(f->counters.frames_out, 4);
+	assert_int_equal(cnt(srv).frames_out, 4);
 
 	/* A client that leaves is closed, not counted as a drop. */
 	close(a);
 	step(f->loop, 2000);
 	assert_int_equal(server_clients(srv), 1);
-	assert_int_equal(f->counters.client_drops, 0);
+	assert_int_equal(cnt(srv).client_drops, 0);
 	close(b);
 	server_close(srv);
 }
@@ -435,7 +581,7 @@ static void test_half_closed_reader_keeps_streaming(void **state)
 	close(a);
 	step(f->loop, 2000);
 	assert_int_equal(server_clients(srv), 0);
-	assert_int_equal(f->counters.client_drops, 0);
+	assert_int_equal(cnt(srv).client_drops, 0);
 	server_close(srv);
 }
 
@@ -455,7 +601,7 @@ static void test_subscribe_replaces_set(void **state)
 	expect_stream(a, TX_FRAME);
 	expect_stream(b, RX_FRAME TX_FRAME);
 	assert_int_equal(f->status_calls, 0);
-	assert_int_equal(f->counters.client_drops, 0);
+	assert_int_equal(cnt(srv).client_drops, 0);
 	close(a);
 	close(b);
 	server_close(srv);
@@ -473,7 +619,7 @@ static void test_status_subscription_immediate(void **state)
 	expect_stream(a, STATUS_FRAME);
 	broadcast(srv, SUB_RX, RX_FRAME, strlen(RX_FRAME));
 	expect_stream(a, RX_FRAME);
-	assert_int_equal(f->counters.frames_out, 2);
+	assert_int_equal(cnt(srv).frames_out, 2);
 	close(a);
 	server_close(srv);
 }
@@ -487,7 +633,7 @@ static void test_invalid_request_drops(void **state)
 	client_say(f, a, "{\"subscribe\":\"rx\"\n");
 	expect_eof(a);
 	assert_int_equal(server_clients(srv), 1);
-	assert_int_equal(f->counters.client_drops, 1);
+	assert_int_equal(cnt(srv).client_drops, 1);
 	/* The other client is unaffected. */
 	broadcast(srv, SUB_RX, RX_FRAME, strlen(RX_FRAME));
 	expect_stream(b, RX_FRAME);
@@ -512,14 +658,14 @@ static void test_long_line(void **state)
 	client_say(f, a, line);
 	broadcast(srv, SUB_RX | SUB_TX, TX_FRAME, strlen(TX_FRAME));
 	expect_stream(a, TX_FRAME);
-	assert_int_equal(f->counters.client_drops, 0);
+	assert_int_equal(cnt(srv).client_drops, 0);
 
 	/* One byte more without a newline: disconnected. */
 	memset(line, 'a', REQUEST_MAX_LINE + 1);
 	line[REQUEST_MAX_LINE + 1] = 0;
 	client_say(f, b, line);
 	expect_eof(b);
-	assert_int_equal(f->counters.client_drops, 1);
+	assert_int_equal(cnt(srv).client_drops, 1);
 	assert_int_equal(server_clients(srv), 1);
 	close(a);
 	close(b);
@@ -538,7 +684,7 @@ static void test_max_clients(void **state)
 	b = client_new(f);
 	c = client_new(f);
 	assert_int_equal(server_clients(srv), 2);
-	assert_int_equal(f->counters.clients_refused, 1);
+	assert_int_equal(cnt(srv).clients_refused, 1);
 	expect_eof(c);
 	expect_stream(a, "");
 	/* A freed slot is available again. */
@@ -547,7 +693,7 @@ static void test_max_clients(void **state)
 	close(c);
 	c = client_new(f);
 	assert_int_equal(server_clients(srv), 2);
-	assert_int_equal(f->counters.clients_refused, 1);
+	assert_int_equal(cnt(srv).clients_refused, 1);
 	close(b);
 	close(c);
 	server_close(srv);
@@ -606,7 +752,7 @@ static void test_slow_client_dropped(void **state)
 		assert_false(eof);
 		step(f->loop, 1);
 	}
-	assert_int_equal(f->counters.client_drops, 1);
+	assert_int_equal(cnt(srv).client_drops, 1);
 	assert_int_equal(server_clients(srv), 1);
 	/* The fast client got every frame, in order, whole. */
 	assert_int_equal(fast_len, (size_t)FRAMES * flen);
@@ -638,11 +784,11 @@ static void test_over_cap_mid_frame_flushes_to_boundary(void **state)
 	f->cfg.client_buffer = 4 * BIG;
 	srv = open_ok(f);
 	slow = client_new(f);
-	for (i = 0; i < N && !f->counters.client_drops; i++) {
+	for (i = 0; i < N && !cnt(srv).client_drops; i++) {
 		flen = make_frame(frame, sizeof(frame), i, BIG);
 		broadcast(srv, SUB_RX, frame, flen);
 	}
-	assert_int_equal(f->counters.client_drops, 1);
+	assert_int_equal(cnt(srv).client_drops, 1);
 	/* Still connected: the partly written frame is being finished. */
 	assert_int_equal(server_clients(srv), 1);
 	/* Later frames are not queued to a closing client. */
@@ -659,6 +805,13 @@ static void test_over_cap_mid_frame_flushes_to_boundary(void **state)
 }
 
 /* --- socket activation ------------------------------------------------- */
+
+/* A second listener path beside the first. */
+static const char *lpath2(struct fx *f, char *buf)
+{
+	snprintf(buf, 160, "%s/systemd2.sock", f->dir);
+	return buf;
+}
 
 static void test_socket_activation(void **state)
 {
@@ -701,8 +854,8 @@ static void test_socket_activation(void **state)
 	assert_true(S_ISSOCK(st.st_mode));
 	assert_int_equal(fcntl(3, F_GETFD), -1);
 
-	/* Broken variant: fd 3 is not a listening socket, so the daemon makes
-	 * its own at the configured path. */
+	/* Broken variants are refused with a reason, never replaced by a
+	 * socket at the configured path: fd 3 not a listening socket... */
 	c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (c != 3) {
 		assert_int_equal(dup2(c, 3), 3);
@@ -710,11 +863,31 @@ static void test_socket_activation(void **state)
 	}
 	setenv("LISTEN_FDS", "1", 1);
 	setenv("LISTEN_PID", pid, 1);
-	srv = open_ok(f);
-	assert_false(server_activated(srv));
-	assert_int_equal(lstat(f->path, &st), 0);
-	server_close(srv);
-	close(3);
+	{
+		const char *why;
+
+		assert_int_equal(open_err(f, &why), -ENOTSOCK);
+		assert_non_null(strstr(why, "not a listening Unix stream"));
+	}
+	assert_int_equal(lstat(f->path, &st), -1);
+
+	/* ...or two descriptors where one is expected. */
+	l = sock_at(lpath2(f, lpath), true);
+	c = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	assert_int_equal(dup2(l, 3), 3);
+	assert_int_equal(dup2(c, 4), 4);
+	close(l);
+	close(c);
+	setenv("LISTEN_FDS", "2", 1);
+	setenv("LISTEN_PID", pid, 1);
+	{
+		const char *why;
+
+		assert_int_equal(open_err(f, &why), -ENOTSOCK);
+		assert_non_null(strstr(why, "passed 2 file descriptors"));
+	}
+	assert_int_equal(lstat(f->path, &st), -1);
+	close(4);
 
 	if (saved3 >= 0) {
 		dup2(saved3, 3);
@@ -729,6 +902,14 @@ int main(void)
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_live_instance_refused,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_foreign_listener_refused,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_lock_held_elsewhere, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_lock_file_lifetime, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(
+			test_failed_step_after_bind_cleans_up, setup, teardown),
 		cmocka_unit_test_setup_teardown(test_stale_socket_replaced,
 						setup, teardown),
 		cmocka_unit_test_setup_teardown(test_not_a_socket_never_removed,
