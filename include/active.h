@@ -44,7 +44,7 @@ void active_rx(struct active *act, const struct classify_result *r);
  * (@ifindex < 0: forget the master and the pending exchanges). */
 void active_link(struct active *act, int ifindex);
 
-/* tx, txTimeouts and the tx part of missingHw, added into @c. */
+/* tx, txTimeouts, rejected and the tx part of missingHw, added into @c. */
 void active_counters(const struct active *act, struct counters *c);
 
 #endif

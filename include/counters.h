@@ -20,6 +20,7 @@ struct counters {
 	uint64_t clients_refused; /* over --max-clients */
 	uint64_t frames_out;	  /* frames queued to clients, all types */
 	uint64_t unstamped;	  /* packets the kernel gave no stamp at all */
+	uint64_t rejected;	  /* DELAY_RESP for our port, not accepted */
 };
 
 #endif

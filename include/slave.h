@@ -46,6 +46,10 @@ void slave_tx_stamp(struct slave *sl, uint32_t key, const struct timespec *ts,
 /* TX stamps not seen within 10 ms so far (SPEC §6 txTimeouts). */
 uint64_t slave_tx_timeouts(const struct slave *sl);
 
+/* DELAY_RESP naming our port that were not accepted: from another master
+ * or domain, for no outstanding seqId, or a duplicate. */
+uint64_t slave_rejected(const struct slave *sl);
+
 /* Forget the master and pending exchanges (link went away). */
 void slave_reset(struct slave *sl);
 

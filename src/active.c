@@ -257,4 +257,5 @@ void active_counters(const struct active *act, struct counters *c)
 	c->tx += act->tx_frames;
 	c->missing_hw += act->missing_hw;
 	c->tx_timeouts += slave_tx_timeouts(act->slave);
+	c->rejected += slave_rejected(act->slave);
 }

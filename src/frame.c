@@ -392,6 +392,7 @@ static struct json_object *frame_new_counters(const struct counters *c)
 	frame_add_uint(&fo, "clientsRefused", c->clients_refused);
 	frame_add_uint(&fo, "framesOut", c->frames_out);
 	frame_add_uint(&fo, "unstamped", c->unstamped);
+	frame_add_uint(&fo, "rejected", c->rejected);
 	if (fo.err) {
 		json_object_put(fo.obj);
 		return NULL;

@@ -180,7 +180,7 @@ static void sidecar_log_counters(struct sidecar *sc)
 		"counters: rx %llu tx %llu rxHw %llu rxSw %llu missingHw %llu "
 		"malformed %llu truncated %llu filtered %llu kernelDrops %llu "
 		"txTimeouts %llu clientDrops %llu clientsRefused %llu "
-		"framesOut %llu unstamped %llu clients %u",
+		"framesOut %llu unstamped %llu rejected %llu clients %u",
 		(unsigned long long)c.rx, (unsigned long long)c.tx,
 		(unsigned long long)c.rx_hw, (unsigned long long)c.rx_sw,
 		(unsigned long long)c.missing_hw,
@@ -192,6 +192,7 @@ static void sidecar_log_counters(struct sidecar *sc)
 		(unsigned long long)c.clients_refused,
 		(unsigned long long)c.frames_out,
 		(unsigned long long)c.unstamped,
+		(unsigned long long)c.rejected,
 		sc->srv ? server_clients(sc->srv) : 0);
 }
 

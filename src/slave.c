@@ -17,6 +17,14 @@
 #define SLAVE_TX_TIMEOUT_NS	10000000ULL /* SPEC §6: 10 ms */
 #define SLAVE_PENDING		4
 #define SLAVE_ANNOUNCE_TIMEOUTS 3
+/* SPEC §6: no profile asks a slave for more than 128 Delay_Req/s, nor
+ * for fewer than one per 32 s. */
+#define SLAVE_LOG_DREQ_MIN -7
+#define SLAVE_LOG_DREQ_MAX 5
+/* A master is given up after 3 announce intervals, but never sooner than
+ * this: a forged logAnnounceInterval of -10 cannot make it 3 ms. */
+#define SLAVE_SILENT_MIN_NS NSEC_PER_SEC
+#define SLAVE_RL_NS	    (10 * NSEC_PER_SEC)
 
 struct slave_sync {
 	bool valid;
@@ -49,7 +57,6 @@ struct slave {
 	struct evloop *loop;
 	const struct slave_ops *ops;
 	void *arg;
-	uint64_t tx_timeouts;
 	/* The caller's, kept current: a re-created interface has a new MAC
 	 * and so a new clockIdentity. */
 	const struct ptp_port_id *self;
@@ -69,11 +76,18 @@ struct slave {
 	struct slave_pending pend[SLAVE_PENDING];
 	uint16_t seq;
 	uint32_t tx_key; /* the kernel's OPT_ID counter, mirrored */
+	/* the SYNC the last Delay_Req went out after: one Delay_Req per
+	 * SYNC at most, so never faster than the master's SYNC rate */
+	bool sent_since_sync;
 	int req_tfd;
 	int tx_tfd;
 	int watch_tfd;
 	uint64_t rng;
-	struct ratelimit rl;
+	uint64_t tx_timeouts;
+	uint64_t rejected;
+	/* a limit per message, so one flood cannot hide another */
+	struct ratelimit rl_follow, rl_silent, rl_send, rl_txto, rl_resync,
+		rl_range;
 };
 
 static uint64_t slave_rand(struct slave *sl)
@@ -85,24 +99,28 @@ static uint64_t slave_rand(struct slave *sl)
 	return sl->rng;
 }
 
-static uint64_t slave_interval_ns(int8_t log2)
+/* 2^@log2 seconds, @log2 clamped to [@lo, @hi] first. */
+static uint64_t slave_interval_ns(int log2, int lo, int hi)
 {
-	if (log2 < -10) {
-		log2 = -10;
+	if (log2 < lo) {
+		log2 = lo;
 	}
-	if (log2 > 10) {
-		log2 = 10;
+	if (log2 > hi) {
+		log2 = hi;
 	}
 	return log2 >= 0 ? NSEC_PER_SEC << log2 : NSEC_PER_SEC >> -log2;
 }
 
 /* 1588-2008 9.5.11.2: successive Delay_Req are spaced by a random interval
  * of mean 2^logMinDelayReqInterval; uniform over [0.5, 1.5] of it keeps
- * the mean and avoids back-to-back requests. */
+ * the mean and avoids back-to-back requests. The interval a master asks
+ * for is clamped (SPEC §6), and slave_send() waits for a SYNC between two
+ * requests, so a remote sender cannot raise the rate past either. */
 static void slave_schedule(struct slave *sl)
 {
 	uint64_t base =
-		slave_interval_ns(sl->delay_req_known ? sl->log_delay_req : 0);
+		slave_interval_ns(sl->delay_req_known ? sl->log_delay_req : 0,
+				  SLAVE_LOG_DREQ_MIN, SLAVE_LOG_DREQ_MAX);
 	uint64_t next = base / 2 + slave_rand(sl) % (base + 1);
 
 	ev_timer_arm(sl->loop, sl->req_tfd, next ? next : 1, 0);
@@ -147,7 +165,7 @@ static void slave_complete(struct slave *sl, struct slave_pending *p)
 
 	memcpy(s.gm, sl->gm, sizeof(s.gm));
 	if (e2e_compute(&in, &s.offset_ns, &s.delay_ns)) {
-		log_ratelimited(&sl->rl, LOG_DEBUG,
+		log_ratelimited(&sl->rl_range, LOG_DEBUG,
 				"sample for SYNC %u out of range", p->sync.seq);
 	} else {
 		sl->ops->sample(sl->arg, &s);
@@ -187,7 +205,9 @@ static void slave_send(struct slave *sl)
 	uint8_t buf[64];
 	int len, r;
 
-	if (!sl->have_master || !sl->last.valid) {
+	/* one Delay_Req per SYNC at most: never faster than the master's
+	 * SYNC rate, whatever interval it advertises */
+	if (!sl->have_master || !sl->last.valid || sl->sent_since_sync) {
 		return;
 	}
 	slave_delay_req(sl, sl->seq, &m);
@@ -208,10 +228,11 @@ static void slave_send(struct slave *sl)
 	}
 	r = sl->ops->send(sl->arg, buf, (size_t)len);
 	if (r) {
-		log_ratelimited(&sl->rl, LOG_WARNING, "sending Delay_Req: %s",
-				strerror(-r));
+		log_ratelimited(&sl->rl_send, LOG_WARNING,
+				"sending Delay_Req: %s", strerror(-r));
 		return;
 	}
+	sl->sent_since_sync = true;
 	*p = (struct slave_pending){
 		.used = true,
 		.seq = sl->seq,
@@ -258,7 +279,7 @@ static void slave_tx_tick(struct evloop *loop, int fd, uint32_t events,
 			p->timed_out = true;
 			sl->tx_timeouts++;
 			log_ratelimited(
-				&sl->rl, LOG_WARNING,
+				&sl->rl_txto, LOG_WARNING,
 				"no TX timestamp for Delay_Req %u within 10 ms",
 				p->seq);
 		}
@@ -277,14 +298,19 @@ static void slave_watch_tick(struct evloop *loop, int fd, uint32_t events,
 	if (!sl->have_master) {
 		return;
 	}
-	limit = SLAVE_ANNOUNCE_TIMEOUTS * slave_interval_ns(sl->log_announce);
+	limit = SLAVE_ANNOUNCE_TIMEOUTS *
+		slave_interval_ns(sl->log_announce, -7, 7);
+	if (limit < SLAVE_SILENT_MIN_NS) {
+		limit = SLAVE_SILENT_MIN_NS;
+	}
 	if (ev_now_ns() - sl->last_heard_ns > limit) {
 		char id[PTP_PORT_ID_STRLEN];
 
 		ptp_port_id_str(&sl->master, id);
-		log_notice("master %s silent for 3 announce intervals; "
-			   "choosing again",
-			   id);
+		log_ratelimited(&sl->rl_silent, LOG_NOTICE,
+				"master %s silent for 3 announce intervals; "
+				"choosing again",
+				id);
 		slave_forget(sl);
 	}
 }
@@ -331,7 +357,7 @@ static struct slave_pending *slave_resync(struct slave *sl, uint32_t key)
 	if (n != 1 || waiting != newest) {
 		return NULL;
 	}
-	log_ratelimited(&sl->rl, LOG_INFO,
+	log_ratelimited(&sl->rl_resync, LOG_INFO,
 			"TX stamp key %u where %u was expected (sockets "
 			"reopened?): following the kernel's count",
 			key, waiting->key);
@@ -378,17 +404,65 @@ static void slave_take_master(struct slave *sl, const struct ptp_msg *msg)
 	sl->log_announce = 1; /* until an ANNOUNCE says: 1588 default range */
 	sl->last_heard_ns = ev_now_ns();
 	ptp_port_id_str(&sl->master, id);
-	log_notice("following master %s in domain %u", id, sl->master_domain);
+	/* a forged SYNC can make us choose: rate limited, like every line a
+	 * remote sender can cause */
+	log_ratelimited(&sl->rl_follow, LOG_NOTICE,
+			"following master %s in domain %u", id,
+			sl->master_domain);
 	slave_schedule(sl);
+}
+
+/*
+ * A DELAY_RESP naming our portIdentity completes an exchange only when it
+ * comes from the master we follow, in its domain, for a Delay_Req still
+ * outstanding, and only once; anything else addressed to us is forged or
+ * stale: counted, never acted on. One for another port is someone else's
+ * exchange (ptp4l's) and none of our business.
+ */
+static void slave_delay_resp(struct slave *sl, const struct ptp_msg *msg)
+{
+	const struct ptp_header *h = &msg->hdr;
+	struct slave_pending *p;
+
+	if (!ptp_port_id_equal(&msg->resp.req_port, sl->self)) {
+		return;
+	}
+	p = slave_find_seq(sl, h->seq_id);
+	if (!sl->have_master || h->domain != sl->master_domain ||
+	    !ptp_port_id_equal(&h->src, &sl->master) || !p || p->have_t4) {
+		sl->rejected++;
+		return;
+	}
+	sl->last_heard_ns = ev_now_ns();
+	/* 0x7f: "not applicable"; the rate is clamped where it is used */
+	if (h->log_interval != 0x7f) {
+		sl->log_delay_req = h->log_interval;
+		sl->delay_req_known = true;
+	}
+	p->have_t4 = true;
+	p->t4.tv_sec = (time_t)msg->resp.ts.sec;
+	p->t4.tv_nsec = (long)msg->resp.ts.nsec;
+	p->resp_corr = h->correction;
+	if (p->have_t3) {
+		slave_complete(sl, p);
+	} else if (p->timed_out) {
+		/* no TX stamp: the exchange cannot be completed */
+		p->used = false;
+	}
+	/* else the error queue has not been read yet: the stamp completes
+	 * the exchange (slave_tx_stamp) */
 }
 
 void slave_rx(struct slave *sl, const struct ptp_msg *msg,
 	      const struct timespec *ts, bool hw)
 {
 	const struct ptp_header *h = &msg->hdr;
-	struct slave_pending *p;
 
 	if (sl->domain >= 0 && h->domain != sl->domain) {
+		return;
+	}
+	if (h->msg_type == PTP_DELAY_RESP) {
+		slave_delay_resp(sl, msg);
 		return;
 	}
 	if (!sl->have_master) {
@@ -417,6 +491,7 @@ void slave_rx(struct slave *sl, const struct ptp_msg *msg,
 			sl->cur.t1.tv_nsec = (long)msg->sync.origin.nsec;
 			sl->cur.valid = true;
 			sl->last = sl->cur;
+			sl->sent_since_sync = false;
 		}
 		break;
 	case PTP_FOLLOW_UP:
@@ -429,38 +504,11 @@ void slave_rx(struct slave *sl, const struct ptp_msg *msg,
 		sl->cur.need_fup = false;
 		sl->cur.valid = true;
 		sl->last = sl->cur;
+		sl->sent_since_sync = false;
 		break;
 	case PTP_ANNOUNCE:
 		sl->log_announce = h->log_interval;
 		memcpy(sl->gm, msg->announce.gm_identity, sizeof(sl->gm));
-		break;
-	case PTP_DELAY_RESP:
-		if (!ptp_port_id_equal(&msg->resp.req_port, sl->self)) {
-			break;
-		}
-		p = slave_find_seq(sl, h->seq_id);
-		if (!p) {
-			break;
-		}
-		if (h->log_interval != 0x7f) {
-			sl->log_delay_req = h->log_interval;
-			sl->delay_req_known = true;
-		}
-		if (p->have_t4) {
-			break; /* a duplicate */
-		}
-		p->have_t4 = true;
-		p->t4.tv_sec = (time_t)msg->resp.ts.sec;
-		p->t4.tv_nsec = (long)msg->resp.ts.nsec;
-		p->resp_corr = h->correction;
-		if (p->have_t3) {
-			slave_complete(sl, p);
-		} else if (p->timed_out) {
-			/* no TX stamp: the exchange cannot be completed */
-			p->used = false;
-		}
-		/* else the error queue has not been read yet: the stamp
-		 * completes the exchange (slave_tx_stamp) */
 		break;
 	default:
 		break;
@@ -482,7 +530,12 @@ int slave_new(struct slave **slp, struct evloop *loop,
 	sl->arg = arg;
 	sl->self = self;
 	sl->domain = domain;
-	sl->rl = (struct ratelimit)RATELIMIT_INIT(10 * NSEC_PER_SEC, 5);
+	sl->rl_follow = (struct ratelimit)RATELIMIT_INIT(SLAVE_RL_NS, 5);
+	sl->rl_silent = (struct ratelimit)RATELIMIT_INIT(SLAVE_RL_NS, 5);
+	sl->rl_send = (struct ratelimit)RATELIMIT_INIT(SLAVE_RL_NS, 5);
+	sl->rl_txto = (struct ratelimit)RATELIMIT_INIT(SLAVE_RL_NS, 5);
+	sl->rl_resync = (struct ratelimit)RATELIMIT_INIT(SLAVE_RL_NS, 5);
+	sl->rl_range = (struct ratelimit)RATELIMIT_INIT(SLAVE_RL_NS, 5);
 	if (getrandom(&sl->rng, sizeof(sl->rng), 0) != sizeof(sl->rng) ||
 	    !sl->rng) {
 		sl->rng = ev_now_ns() | 1;
@@ -510,6 +563,11 @@ int slave_new(struct slave **slp, struct evloop *loop,
 uint64_t slave_tx_timeouts(const struct slave *sl)
 {
 	return sl->tx_timeouts;
+}
+
+uint64_t slave_rejected(const struct slave *sl)
+{
+	return sl->rejected;
 }
 
 void slave_free(struct slave *sl)

@@ -21,7 +21,8 @@ WINDOW_S = 5.0
 
 STATUS_COUNTERS = ["rx", "tx", "rxHw", "rxSw", "missingHw", "malformed",
                    "truncated", "filtered", "kernelDrops", "txTimeouts",
-                   "clientDrops", "clientsRefused", "framesOut", "unstamped"]
+                   "clientDrops", "clientsRefused", "framesOut", "unstamped",
+                   "rejected"]
 
 
 @pytest.fixture(scope="module")

@@ -27,7 +27,8 @@ SEQ_RE = re.compile(rb'"type":"rx","msgType":0,"seqId":(\d+),'
 ANY_RX_RE = re.compile(rb'"type":"rx"')
 COUNTERS = ["rx", "tx", "rxHw", "rxSw", "missingHw", "malformed",
             "truncated", "filtered", "kernelDrops", "txTimeouts",
-            "clientDrops", "clientsRefused", "framesOut", "unstamped"]
+            "clientDrops", "clientsRefused", "framesOut", "unstamped",
+                   "rejected"]
 
 
 def load(netpair, storm_tool, rate):

@@ -651,7 +651,7 @@ static void test_status(void **state)
 		"rx",	       "tx",	     "rxHw",	    "rxSw",
 		"missingHw",   "malformed",  "truncated",   "filtered",
 		"kernelDrops", "txTimeouts", "clientDrops", "clientsRefused",
-		"framesOut",   "unstamped",
+		"framesOut",   "unstamped",  "rejected",
 	};
 	struct counters c = {
 		.rx = 1,
@@ -668,6 +668,7 @@ static void test_status(void **state)
 		.clients_refused = 12,
 		.frames_out = UINT64_MAX,
 		.unstamped = 14,
+		.rejected = 15,
 	};
 	struct frame_status s = {
 		.iface = "veth-sl",

@@ -248,20 +248,22 @@ static void test_key_resync_after_reopen(void **state)
 {
 	struct fake *f = *state;
 
-	two_step_sync(f);
 	for (uint32_t k = 0; k < 3; k++) {
+		two_step_sync(f);
 		run_until_send(f, 2000 * MS);
 		slave_tx_stamp(f->sl, k, &(struct timespec){101 + k, 0}, false);
 		rx_delay_resp(f, f->sent.hdr.seq_id, &f->self, 101 + k, 1500);
 	}
 	assert_int_equal(f->samples, 3);
 	/* the sockets were reopened: the kernel's count restarts at 0 */
+	two_step_sync(f);
 	run_until_send(f, 2000 * MS);
 	slave_tx_stamp(f->sl, 0, &(struct timespec){110, 0}, false);
 	assert_int_equal(f->tx_frames, 4);
 	assert_int_equal(f->tx.hdr.seq_id, f->sent.hdr.seq_id);
 	rx_delay_resp(f, f->sent.hdr.seq_id, &f->self, 110, 1500);
 	assert_int_equal(f->samples, 4);
+	two_step_sync(f);
 	run_until_send(f, 2000 * MS);
 	slave_tx_stamp(f->sl, 1, &(struct timespec){111, 0}, false);
 	assert_int_equal(f->tx_frames, 5);
@@ -318,6 +320,112 @@ static void test_tx_timeout(void **state)
 	assert_int_equal(f->samples, 0);
 }
 
+/* SPEC §6: never faster than the master's SYNC rate. However short the
+ * interval a DELAY_RESP asks for, a second Delay_Req waits for the next
+ * SYNC. */
+static void test_one_delay_req_per_sync(void **state)
+{
+	struct fake *f = *state;
+	struct ptp_msg m = {0};
+	struct timespec t = ts(0, 0);
+
+	two_step_sync(f);
+	run_until_send(f, 2000 * MS);
+	slave_tx_stamp(f->sl, 0, &(struct timespec){101, 0}, false);
+	/* a (forged) answer asking for 2^-10 s between requests */
+	m.hdr.msg_type = PTP_DELAY_RESP;
+	m.hdr.version = 2;
+	m.hdr.src = f->master;
+	m.hdr.seq_id = f->sent.hdr.seq_id;
+	m.hdr.log_interval = -10;
+	m.resp.ts.sec = 101;
+	m.resp.req_port = f->self;
+	slave_rx(f->sl, &m, &t, false);
+	assert_int_equal(f->samples, 1);
+	/* no SYNC for 1.5 s: no Delay_Req at all */
+	run_for(f, 1500 * MS);
+	assert_int_equal(f->sends, 1);
+	/* a SYNC: one more, and only one */
+	two_step_sync(f);
+	run_for(f, 500 * MS);
+	assert_int_equal(f->sends, 2);
+}
+
+/* DELAY_RESP naming our port but not accepted: counted, never acted on. */
+static void test_rejected_delay_resp(void **state)
+{
+	struct fake *f = *state;
+	struct ptp_port_id other_master = f->master;
+	struct ptp_msg m = {0};
+	struct timespec t = ts(0, 0);
+
+	other_master.clock_id[7] = 0x99;
+	two_step_sync(f);
+	run_until_send(f, 2000 * MS);
+	slave_tx_stamp(f->sl, 0, &(struct timespec){101, 0}, false);
+	m.hdr.msg_type = PTP_DELAY_RESP;
+	m.hdr.version = 2;
+	m.hdr.seq_id = f->sent.hdr.seq_id;
+	m.hdr.log_interval = -4;
+	m.resp.ts.sec = 101;
+	m.resp.req_port = f->self;
+	/* from a master we do not follow */
+	m.hdr.src = other_master;
+	slave_rx(f->sl, &m, &t, false);
+	/* for a seqId we never sent */
+	m.hdr.src = f->master;
+	m.hdr.seq_id = (uint16_t)(f->sent.hdr.seq_id + 100);
+	slave_rx(f->sl, &m, &t, false);
+	/* in another domain */
+	m.hdr.seq_id = f->sent.hdr.seq_id;
+	m.hdr.domain = 3;
+	slave_rx(f->sl, &m, &t, false);
+	assert_int_equal(slave_rejected(f->sl), 3);
+	assert_int_equal(f->samples, 0);
+	/* the real one completes; its duplicate is rejected */
+	m.hdr.domain = 0;
+	slave_rx(f->sl, &m, &t, false);
+	assert_int_equal(f->samples, 1);
+	slave_rx(f->sl, &m, &t, false);
+	assert_int_equal(slave_rejected(f->sl), 4);
+	assert_int_equal(f->samples, 1);
+	/* another port's exchange (ptp4l's) is not ours to count */
+	m.resp.req_port.port = 1;
+	slave_rx(f->sl, &m, &t, false);
+	assert_int_equal(slave_rejected(f->sl), 4);
+}
+
+/* A forged logAnnounceInterval of -10 cannot make the master timeout
+ * milliseconds: the master is kept for at least a second. */
+static void test_silent_floor(void **state)
+{
+	struct fake *f = *state;
+	struct ptp_msg m = {0};
+	struct timespec t = ts(0, 0);
+	int sent;
+
+	two_step_sync(f);
+	m.hdr.msg_type = PTP_ANNOUNCE;
+	m.hdr.version = 2;
+	m.hdr.src = f->master;
+	m.hdr.log_interval = -10;
+	slave_rx(f->sl, &m, &t, false);
+	/* SYNCs every 500 ms: a 3 x 2^-10 s timeout would drop the master
+	 * between any two of them and no Delay_Req would ever leave */
+	for (int i = 0; i < 6; i++) {
+		two_step_sync(f);
+		run_for(f, 500 * MS);
+	}
+	sent = f->sends;
+	assert_true(sent >= 1);
+	/* silent for longer than the floor: given up, so a FOLLOW_UP alone
+	 * (no SYNC to choose a master by) sends nothing */
+	run_for(f, 1500 * MS);
+	rx_follow_up(f, 7, 100, 0);
+	run_for(f, 1600 * MS);
+	assert_int_equal(f->sends, sent);
+}
+
 /* No SYNC from a master yet: nothing to send Delay_Req to. */
 static void test_silent_without_master(void **state)
 {
@@ -346,6 +454,12 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_silent_without_master,
 						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_one_delay_req_per_sync,
+						setup, teardown),
+		cmocka_unit_test_setup_teardown(test_rejected_delay_resp, setup,
+						teardown),
+		cmocka_unit_test_setup_teardown(test_silent_floor, setup,
+						teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
