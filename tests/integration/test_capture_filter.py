@@ -21,7 +21,8 @@ import time
 import pytest
 
 import netns
-from netns import SYNC
+import pcap_frames
+from netns import GM_ADDR, SYNC
 
 FLOOD_S = 4.0
 FLOOD_PPS = 100000
@@ -130,13 +131,15 @@ def test_vlan_tag_reported(daemon, netpair, vlan, figure):
     figure("SYNC frames with vlan=%s" % vlan, len(frames))
 
 
-def _window(daemon, netpair, seconds, flood=None):
-    """CPU ticks, status counters, rx packets of the sidecar's interface
-    and the grandmaster's SYNC frames over one window; with flood set, the
-    window is a rawsend flood of that many packets/s."""
+def _window(daemon, netpair, gm, seconds, flood=None):
+    """CPU ticks, status counters, rx packets of the sidecar's interface,
+    the grandmaster's tx_Sync and its SYNC frames over one window; with
+    flood set, the window is a rawsend flood of that many packets/s."""
     sc = daemon["sc"]
     st0 = netns.status_probe(sc.sock)["counters"]
     rx0 = rx_packets(netpair)
+    ta = time.time_ns()
+    tx0 = netns.pmc_port_stats(netpair, gm.uds).get("tx_Sync", 0)
     c0 = cpu_ticks(sc.pid)
     t0 = time.time_ns()
     m0 = time.monotonic()
@@ -149,22 +152,42 @@ def _window(daemon, netpair, seconds, flood=None):
     secs = time.monotonic() - m0
     t1 = time.time_ns()
     c1 = cpu_ticks(sc.pid)
+    tx1 = netns.pmc_port_stats(netpair, gm.uds).get("tx_Sync", 0)
+    tb = time.time_ns()
     rx1 = rx_packets(netpair)
     st1 = netns.status_probe(sc.sock)["counters"]
     time.sleep(0.3)  # the last SYNCs of the window reach the reader
     # the grandmaster's, not rawsend's (clockIdentity 7a7a7a...)
-    syncs = [f["seqId"] for _w, f in netns.frames(
+    syncs = [(int(f["unixNs"]), f["seqId"]) for _w, f in netns.frames(
         daemon["reader"].snapshot(), "rx", SYNC)
-        if t0 <= int(f["unixNs"]) <= t1 and not f["src"].startswith("7a7a7a")]
+        if not f["src"].startswith("7a7a7a")]
     return {"ticks": c1 - c0, "secs": secs, "rx": rx1 - rx0, "sent": sent,
             "counters": {k: st1[k] - st0[k] for k in st0},
-            "syncs": sorted(syncs)}
+            "gm_tx_sync": tx1 - tx0, "t0": t0, "t1": t1,
+            "syncs": sorted(q for t, q in syncs if t0 <= t <= t1),
+            # over the span of the two pmc calls, which read tx_Sync
+            # somewhere inside it
+            "syncs_pmc": [q for t, q in syncs if ta <= t <= tb]}
 
 
 @pytest.fixture(scope="module")
-def windows(daemon, netpair):
-    quiet = _window(daemon, netpair, FLOOD_S)
-    flood = _window(daemon, netpair, FLOOD_S, FLOOD_PPS)
+def windows(daemon, netpair, grandmaster, tmpbase):
+    """A quiet window, then a flood window of the same length, with the
+    PTP traffic the sidecar's namespace received captured throughout."""
+    cap = pcap_frames.Capture(netpair, netpair.sl, netpair.sl_if,
+                              os.path.join(tmpbase, "capture-filter",
+                                           "sl.pcap"))
+    try:
+        assert cap.wait_listening(), "tcpdump did not start"
+        quiet = _window(daemon, netpair, grandmaster, FLOOD_S)
+        flood = _window(daemon, netpair, grandmaster, FLOOD_S, FLOOD_PPS)
+    finally:
+        recs = cap.stop()
+    for w in (quiet, flood):
+        w["wire_syncs"] = sorted(
+            m["seqId"] for r, m in pcap_frames.ptp_records(recs, "")
+            if m["msgType"] == SYNC and r["src"] == GM_ADDR and
+            w["t0"] <= r["ts"] <= w["t1"])
     return quiet, flood
 
 
@@ -176,9 +199,10 @@ def test_flood_reached_the_interface(windows, figure):
                sent["sent"], sent["udp"], sent["arp"], sent["rateAchieved"],
                sent["seconds"]))
     figure("veth-sl rx packets in the flood window", flood["rx"])
-    # A flood at least half the asked rate, or the CPU figures below
-    # would prove little.
-    assert sent["rateAchieved"] >= FLOOD_PPS / 2, sent
+    # On a loaded 2-core VM rawsend may fall short of 100k/s; 40k/s is
+    # still a flood a per-packet daemon could not hide (the UDP half of
+    # one at 100k/s aimed at port 319 cost it 67 ticks in 4 s).
+    assert sent["rateAchieved"] >= 0.4 * FLOOD_PPS, sent
     assert flood["rx"] >= 0.95 * sent["sent"], \
         "the sidecar's interface received %d of %d" % (flood["rx"],
                                                        sent["sent"])
@@ -208,11 +232,23 @@ def test_flood_never_reaches_the_daemon(windows, figure):
 
 def test_syncs_keep_flowing_in_the_flood(windows, figure):
     quiet, flood = windows
-    figure("grandmaster SYNC frames quiet / flood",
-           "%d / %d" % (len(quiet["syncs"]), len(flood["syncs"])))
+    figure("grandmaster tx_Sync / SYNC captured / framed, quiet",
+           "%d / %d / %d" % (quiet["gm_tx_sync"], len(quiet["wire_syncs"]),
+                             len(quiet["syncs"])))
+    figure("grandmaster tx_Sync / SYNC captured / framed, flood",
+           "%d / %d / %d" % (flood["gm_tx_sync"], len(flood["wire_syncs"]),
+                             len(flood["syncs"])))
     for name, w in (("quiet", quiet), ("flood", flood)):
-        s = w["syncs"]
-        assert len(s) >= 8 * w["secs"] - 2, \
-            "%d SYNC frames in %.2f s of %s" % (len(s), w["secs"], name)
-        assert s == list(range(s[0], s[0] + len(s))), \
-            "SYNC frames missing in the %s window: %s" % (name, s)
+        # Every SYNC that reached the interface was framed: the same
+        # seqIds as the capture over the window, no gap.
+        assert w["syncs"] == w["wire_syncs"], \
+            "%s window: framed %s, captured %s" % (name, w["syncs"],
+                                                   w["wire_syncs"])
+        # And they kept coming: all the grandmaster sent between the
+        # two pmc readings of its tx_Sync (one may be still in flight).
+        assert len(w["syncs_pmc"]) >= w["gm_tx_sync"] - 1, \
+            "%s window: grandmaster sent %d Syncs, %d framed" % (
+                name, w["gm_tx_sync"], len(w["syncs_pmc"]))
+        assert w["gm_tx_sync"] >= 6 * w["secs"], \
+            "%s window: the grandmaster sent only %d Syncs in %.2f s" % (
+                name, w["gm_tx_sync"], w["secs"])
