@@ -46,6 +46,16 @@ void slave_tx_stamp(struct slave *sl, uint32_t key, const struct timespec *ts,
 /* TX stamps not seen within 10 ms so far (SPEC §6 txTimeouts). */
 uint64_t slave_tx_timeouts(const struct slave *sl);
 
+/* Our own exchange so far: DELAY_REQs sent, their TX stamps matched
+ * (late ones too), DELAY_RESPs of the followed master naming our port
+ * (duplicates too: the gate is DELAY_RESP == DELAY_REQ). */
+struct slave_exchange {
+	uint64_t delay_req_sent;
+	uint64_t tx_stamps;
+	uint64_t delay_resp;
+};
+void slave_exchange(const struct slave *sl, struct slave_exchange *x);
+
 /* Forget the master and pending exchanges (link went away). */
 void slave_reset(struct slave *sl);
 

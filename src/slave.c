@@ -50,6 +50,7 @@ struct slave {
 	const struct slave_ops *ops;
 	void *arg;
 	uint64_t tx_timeouts;
+	struct slave_exchange x;
 	/* The caller's, kept current: a re-created interface has a new MAC
 	 * and so a new clockIdentity. */
 	const struct ptp_port_id *self;
@@ -212,6 +213,7 @@ static void slave_send(struct slave *sl)
 				strerror(-r));
 		return;
 	}
+	sl->x.delay_req_sent++;
 	*p = (struct slave_pending){
 		.used = true,
 		.seq = sl->seq,
@@ -352,6 +354,7 @@ void slave_tx_stamp(struct slave *sl, uint32_t key, const struct timespec *ts,
 	if (!p || p->have_t3) {
 		return;
 	}
+	sl->x.tx_stamps++;
 	if (p->timed_out) {
 		/* counted already; a late stamp is drained, not published */
 		p->used = false;
@@ -438,6 +441,7 @@ void slave_rx(struct slave *sl, const struct ptp_msg *msg,
 		if (!ptp_port_id_equal(&msg->resp.req_port, sl->self)) {
 			break;
 		}
+		sl->x.delay_resp++;
 		p = slave_find_seq(sl, h->seq_id);
 		if (!p) {
 			break;
@@ -510,6 +514,11 @@ int slave_new(struct slave **slp, struct evloop *loop,
 uint64_t slave_tx_timeouts(const struct slave *sl)
 {
 	return sl->tx_timeouts;
+}
+
+void slave_exchange(const struct slave *sl, struct slave_exchange *x)
+{
+	*x = sl->x;
 }
 
 void slave_free(struct slave *sl)
