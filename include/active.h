@@ -14,6 +14,7 @@
 #include "counters.h"
 #include "evloop.h"
 #include "server.h"
+#include "streams.h"
 
 struct active;
 
@@ -46,5 +47,9 @@ void active_link(struct active *act, int ifindex);
 
 /* tx, txTimeouts, rejected and the tx part of missingHw, added into @c. */
 void active_counters(const struct active *act, struct counters *c);
+
+/* Our own port's exchange for the streams frame: portIdentity, DELAY_REQ
+ * sent, TX stamps received, DELAY_RESP received. */
+void active_own(const struct active *act, struct streams_own *own);
 
 #endif

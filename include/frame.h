@@ -51,6 +51,7 @@ struct frame_status {
 	int phc; /* -1: null */
 	const char *hwts_filter; /* NULL: null */
 	unsigned int clients;
+	unsigned int streams; /* streams in the table (streams.h) */
 	uint64_t uptime_s;
 	const char *version;
 	const struct counters *counters;

@@ -12,6 +12,7 @@ enum request_sub {
 	SUB_TX = 1 << 1,
 	SUB_SAMPLE = 1 << 2,
 	SUB_STATUS = 1 << 3,
+	SUB_STREAMS = 1 << 4, /* per-stream integrity (streams.h) */
 };
 #define SUB_DEFAULT (SUB_RX | SUB_TX)
 

@@ -4,7 +4,8 @@
  * (classify.h: decode, validate, the honesty rule) -> encode (frame.h) ->
  * fan-out (server.h), one write per client per receive batch; rx frames
  * are then handed to the active slave (active.h), so a sample always
- * follows the rx frame that completed it. Owns the rx counters.
+ * follows the rx frame that completed it. Every classified packet is also
+ * accounted per stream (streams.h). Owns the rx counters.
  */
 #ifndef TBLK_RXPATH_H
 #define TBLK_RXPATH_H
@@ -16,6 +17,7 @@
 #include "counters.h"
 #include "evloop.h"
 #include "server.h"
+#include "streams.h"
 
 struct rxpath;
 
@@ -23,7 +25,8 @@ struct rxpath_config {
 	const char *iface;
 	struct capture *cap;
 	struct server *srv;
-	struct active *act; /* NULL without --delay-req */
+	struct active *act;	 /* NULL without --delay-req */
+	struct streams *streams; /* fed every classified packet; NULL: none */
 };
 
 /* Registers the capture socket in @loop. 0 or -errno. */

@@ -50,6 +50,16 @@ uint64_t slave_tx_timeouts(const struct slave *sl);
  * or domain, for no outstanding seqId, or a duplicate. */
 uint64_t slave_rejected(const struct slave *sl);
 
+/* Our own exchange so far: DELAY_REQs sent, their TX stamps matched
+ * (late ones too), DELAY_RESPs of the followed master naming our port
+ * (duplicates too: the gate is DELAY_RESP == DELAY_REQ). */
+struct slave_exchange {
+	uint64_t delay_req_sent;
+	uint64_t tx_stamps;
+	uint64_t delay_resp;
+};
+void slave_exchange(const struct slave *sl, struct slave_exchange *x);
+
 /* Forget the master and pending exchanges (link went away). */
 void slave_reset(struct slave *sl);
 

@@ -259,3 +259,16 @@ void active_counters(const struct active *act, struct counters *c)
 	c->tx_timeouts += slave_tx_timeouts(act->slave);
 	c->rejected += slave_rejected(act->slave);
 }
+
+void active_own(const struct active *act, struct streams_own *own)
+{
+	struct slave_exchange x;
+
+	slave_exchange(act->slave, &x);
+	*own = (struct streams_own){
+		.port = act->self,
+		.delay_req_sent = x.delay_req_sent,
+		.tx_stamps = x.tx_stamps,
+		.delay_resp = x.delay_resp,
+	};
+}

@@ -429,6 +429,7 @@ int frame_encode_status(const struct frame_status *s, char *buf, size_t size)
 		frame_add_null(&fo, "hwtsFilter");
 	}
 	frame_add_uint(&fo, "clients", s->clients);
+	frame_add_uint(&fo, "streams", s->streams);
 	frame_add_uint(&fo, "uptimeS", s->uptime_s);
 	frame_add_text(&fo, "version", s->version ? s->version : "");
 	frame_add(&fo, "counters",

@@ -13,6 +13,8 @@
 
 #include "request.h"
 
+/* One name a line. */
+// clang-format off
 static const struct {
 	const char *name;
 	unsigned int bit;
@@ -21,7 +23,9 @@ static const struct {
 	{"tx", SUB_TX},
 	{"sample", SUB_SAMPLE},
 	{"status", SUB_STATUS},
+	{"streams", SUB_STREAMS},
 };
+// clang-format on
 
 /*
  * JSON's own whitespace (RFC 8259 §2). It includes '\r', so the trailing

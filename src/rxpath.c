@@ -20,6 +20,7 @@ struct rxpath {
 	struct capture *cap;
 	struct server *srv;
 	struct active *act;
+	struct streams *streams;
 	struct classify_mode mode;
 	struct ptp_port_id self; /* mode.self points here */
 	int phc;
@@ -59,7 +60,8 @@ static void rxpath_count(struct rxpath *rp, const struct classify_result *r)
 	}
 }
 
-static void rxpath_packet(struct rxpath *rp, const struct cap_pkt *p)
+static void rxpath_packet(struct rxpath *rp, const struct cap_pkt *p,
+			  uint64_t now)
 {
 	struct classify_result r;
 	struct frame_stamp f;
@@ -67,6 +69,10 @@ static void rxpath_packet(struct rxpath *rp, const struct cap_pkt *p)
 
 	classify_packet(p, &rp->mode, &r);
 	rxpath_count(rp, &r);
+	/* frames and missing stamps alike: streams.h picks what it counts */
+	if (rp->streams) {
+		streams_rx(rp->streams, &r, now);
+	}
 	if (r.verdict != CLASSIFY_FRAME) {
 		/* a remote sender controls these: debug, and rate limited */
 		if (r.verdict == CLASSIFY_MALFORMED ||
@@ -112,6 +118,7 @@ static void rxpath_event(struct evloop *loop, int fd, uint32_t events,
 	for (int b = 0; b < RXPATH_BATCHES_PER_WAKEUP; b++) {
 		const struct cap_pkt *pkts;
 		int n = capture_read(rp->cap, &pkts);
+		uint64_t now;
 
 		if (n < 0) {
 			/* ENETDOWN: the device went down or away (the link
@@ -123,8 +130,11 @@ static void rxpath_event(struct evloop *loop, int fd, uint32_t events,
 			}
 			return;
 		}
+		/* one reading per batch: the packets of a batch arrived
+		 * together */
+		now = ev_now_ns();
 		for (int i = 0; i < n; i++) {
-			rxpath_packet(rp, &pkts[i]);
+			rxpath_packet(rp, &pkts[i], now);
 		}
 		/* one write per client per batch keeps queues short and the
 		 * latency of the first frame of a batch bounded */
@@ -149,6 +159,7 @@ int rxpath_init(struct rxpath **rpp, struct evloop *loop,
 	rp->cap = cfg->cap;
 	rp->srv = cfg->srv;
 	rp->act = cfg->act;
+	rp->streams = cfg->streams;
 	rp->phc = -1;
 	rp->mode.domain = -1;
 	rp->rl_bad = (struct ratelimit)RATELIMIT_INIT(10000000000ULL, 5);
@@ -180,6 +191,9 @@ void rxpath_set_mode(struct rxpath *rp, const struct classify_mode *m, int phc)
 		rp->mode.self = &rp->self;
 	}
 	rp->phc = phc;
+	if (rp->streams) {
+		streams_set_mode(rp->streams, m->hw);
+	}
 }
 
 void rxpath_counters(const struct rxpath *rp, struct counters *c)

@@ -27,6 +27,7 @@
 #include "rxpath.h"
 #include "server.h"
 #include "sidecar.h"
+#include "streams.h"
 
 #define NSEC_PER_SEC 1000000000ULL
 
@@ -38,6 +39,8 @@ struct sidecar {
 	struct server *srv;
 	struct rxpath *rp;
 	struct active *act;
+	struct streams *streams;
+	char *streams_frame; /* streams_frame_max() bytes */
 	int status_tfd;
 	int watchdog_tfd;
 	uint64_t start_ns;
@@ -85,6 +88,7 @@ static int sidecar_status_encode(char *buf, size_t size, void *arg)
 				       ? hwts_rx_filter_name(st->hwts_filter)
 				       : NULL,
 		.clients = sc->srv ? server_clients(sc->srv) : 0,
+		.streams = sc->streams ? streams_count(sc->streams) : 0,
 		.uptime_s = sidecar_uptime_s(sc),
 		.version = TBLK_VERSION,
 		.counters = &c,
@@ -142,21 +146,43 @@ static void sidecar_iface_changed(void *arg)
 
 /* ---- timers and signals ----------------------------------------------- */
 
+/* The streams frame, after the table's housekeeping (silence, FOLLOW_UP
+ * windows), so a silent stream is published once as such. */
+static void sidecar_streams_publish(struct sidecar *sc, uint64_t now)
+{
+	struct streams_own own;
+	int len;
+
+	if (sc->act) {
+		active_own(sc->act, &own);
+	}
+	len = streams_encode(sc->streams, sc->act ? &own : NULL, now,
+			     sc->streams_frame, streams_frame_max(sc->streams));
+	if (len < 0) {
+		log_err("cannot encode the streams frame: %s", strerror(-len));
+		return;
+	}
+	server_broadcast(sc->srv, SUB_STREAMS, sc->streams_frame, (size_t)len);
+}
+
 static void sidecar_status_tick(struct evloop *loop, int fd, uint32_t events,
 				void *arg)
 {
 	struct sidecar *sc = arg;
+	uint64_t now = ev_now_ns();
 	int len;
 
 	(void)loop;
 	(void)fd;
 	(void)events;
+	streams_expire(sc->streams, now);
 	len = sidecar_status_encode(sc->frame, sizeof(sc->frame), sc);
 	if (len < 0) {
 		log_err("cannot encode the status frame: %s", strerror(-len));
 	} else {
 		server_broadcast(sc->srv, SUB_STATUS, sc->frame, (size_t)len);
 	}
+	sidecar_streams_publish(sc, now);
 	sidecar_notify_status(sc);
 }
 
@@ -410,12 +436,22 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 					      why, strerror(-r));
 		}
 	}
+	r = streams_new(&sc->streams, STREAMS_CAP_DEFAULT);
+	if (!r) {
+		sc->streams_frame = malloc(streams_frame_max(sc->streams));
+		r = sc->streams_frame ? 0 : -ENOMEM;
+	}
+	if (r) {
+		return sidecar_refuse(EX_OSERR, "stream table: %s",
+				      strerror(-r));
+	}
 	{
 		const struct rxpath_config rc = {
 			.iface = cfg->iface,
 			.cap = sc->cap,
 			.srv = sc->srv,
 			.act = sc->act,
+			.streams = sc->streams,
 		};
 
 		r = rxpath_init(&sc->rp, sc->loop, &rc);
@@ -457,6 +493,8 @@ static void sidecar_teardown(struct sidecar *sc)
 {
 	/* in the reverse order of setup */
 	rxpath_fini(sc->rp);
+	free(sc->streams_frame);
+	streams_free(sc->streams);
 	active_free(sc->act);
 	iface_free(sc->ifc);
 	if (sc->srv) {

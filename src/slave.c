@@ -57,6 +57,7 @@ struct slave {
 	struct evloop *loop;
 	const struct slave_ops *ops;
 	void *arg;
+	struct slave_exchange x;
 	/* The caller's, kept current: a re-created interface has a new MAC
 	 * and so a new clockIdentity. */
 	const struct ptp_port_id *self;
@@ -233,6 +234,7 @@ static void slave_send(struct slave *sl)
 		return;
 	}
 	sl->sent_since_sync = true;
+	sl->x.delay_req_sent++;
 	*p = (struct slave_pending){
 		.used = true,
 		.seq = sl->seq,
@@ -378,6 +380,7 @@ void slave_tx_stamp(struct slave *sl, uint32_t key, const struct timespec *ts,
 	if (!p || p->have_t3) {
 		return;
 	}
+	sl->x.tx_stamps++;
 	if (p->timed_out) {
 		/* counted already; a late stamp is drained, not published */
 		p->used = false;
@@ -427,9 +430,15 @@ static void slave_delay_resp(struct slave *sl, const struct ptp_msg *msg)
 	if (!ptp_port_id_equal(&msg->resp.req_port, sl->self)) {
 		return;
 	}
-	p = slave_find_seq(sl, h->seq_id);
 	if (!sl->have_master || h->domain != sl->master_domain ||
-	    !ptp_port_id_equal(&h->src, &sl->master) || !p || p->have_t4) {
+	    !ptp_port_id_equal(&h->src, &sl->master)) {
+		sl->rejected++;
+		return;
+	}
+	/* the playbook's gate is DELAY_RESP == DELAY_REQ: duplicates count */
+	sl->x.delay_resp++;
+	p = slave_find_seq(sl, h->seq_id);
+	if (!p || p->have_t4) {
 		sl->rejected++;
 		return;
 	}
@@ -568,6 +577,11 @@ uint64_t slave_tx_timeouts(const struct slave *sl)
 uint64_t slave_rejected(const struct slave *sl)
 {
 	return sl->rejected;
+}
+
+void slave_exchange(const struct slave *sl, struct slave_exchange *x)
+{
+	*x = sl->x;
 }
 
 void slave_free(struct slave *sl)

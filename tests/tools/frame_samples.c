@@ -2,15 +2,17 @@
 /*
  * Prints representative encoder output, one frame per line: every PTP
  * message type as rx and tx with hardware and software stamps, then
- * sample and status frames. tests/integration/test_schema.py validates
+ * sample, status and streams frames. tests/integration/test_schema.py validates
  * each line against docs/frame.schema.json.
  */
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "frame.h"
 #include "hwts.h"
+#include "streams.h"
 
 static const unsigned int frame_samples_types[] = {
 	PTP_SYNC,
@@ -170,9 +172,83 @@ static int frame_samples_other(void)
 				  buf);
 }
 
+/* One packet of @src into @st, its stamps @ms milliseconds in. */
+static void frame_samples_feed(struct streams *st, unsigned int type,
+			       const struct ptp_port_id *src, uint16_t seq,
+			       uint64_t ms, const struct ptp_port_id *req)
+{
+	struct classify_result r;
+
+	memset(&r, 0, sizeof(r));
+	r.verdict = CLASSIFY_FRAME;
+	r.pkt.transport = PKT_UDP4;
+	r.msg.hdr.msg_type = (uint8_t)type;
+	r.msg.hdr.src = *src;
+	r.msg.hdr.seq_id = seq;
+	r.msg.hdr.flags = type == PTP_SYNC ? PTP_FLAG_TWO_STEP : 0;
+	r.msg.hdr.log_interval = type == PTP_ANNOUNCE ? 0 : -3;
+	r.msg.hdr.correction = type == PTP_FOLLOW_UP ? -3 * 65536 : 0;
+	if (req) {
+		r.msg.resp.req_port = *req;
+	}
+	r.hw = true;
+	r.stamp = (struct timespec){1748073637, (long)(ms * 1000000 + 17)};
+	r.have_sw = true;
+	r.sw = (struct timespec){1748073600, (long)(ms * 1000000 + 2100)};
+	streams_rx(st, &r, 5000000000ULL + ms * 1000000);
+}
+
+/* streams: an empty table, then a master, a slave and our own port. */
+static int frame_samples_streams(void)
+{
+	static const struct ptp_port_id gm = {
+		{0xaa, 0xbb, 0xcc, 0xff, 0xfe, 0xdd, 0xee, 0xff}, 1};
+	static const struct ptp_port_id sl = {
+		{0x00, 0x11, 0x22, 0xff, 0xfe, 0x33, 0x44, 0x55}, 1};
+	const struct streams_own own = {
+		.port = {{0x00, 0x11, 0x22, 0xff, 0xfe, 0x33, 0x44, 0x55},
+			 32767},
+		.delay_req_sent = 7,
+		.tx_stamps = 7,
+		.delay_resp = 6,
+	};
+	struct streams *st;
+	char *buf;
+	size_t size;
+	int r = -1;
+
+	if (streams_new(&st, 8)) {
+		return -1;
+	}
+	streams_set_mode(st, true);
+	size = streams_frame_max(st);
+	buf = malloc(size);
+	if (!buf ||
+	    frame_samples_emit(
+		    streams_encode(st, NULL, 5000000000ULL, buf, size), buf)) {
+		goto out;
+	}
+	for (uint16_t i = 0; i < 8; i++) {
+		frame_samples_feed(st, PTP_SYNC, &gm, i, 125u * i, NULL);
+		frame_samples_feed(st, PTP_FOLLOW_UP, &gm, i, 125u * i, NULL);
+		frame_samples_feed(st, PTP_DELAY_REQ, &sl, i, 125u * i + 3,
+				   NULL);
+		frame_samples_feed(st, PTP_DELAY_RESP, &gm, i, 125u * i + 4,
+				   &sl);
+	}
+	frame_samples_feed(st, PTP_ANNOUNCE, &gm, 0, 999, NULL);
+	r = frame_samples_emit(
+		streams_encode(st, &own, 6000000000ULL, buf, size), buf);
+out:
+	free(buf);
+	streams_free(st);
+	return r;
+}
+
 int main(void)
 {
-	if (frame_samples_stamps() || frame_samples_other()) {
+	if (frame_samples_stamps() || frame_samples_other() ||
+	    frame_samples_streams()) {
 		return 1;
 	}
 	return fflush(stdout) ? 1 : 0;

@@ -643,9 +643,9 @@ static void test_sample(void **state)
 static void test_status(void **state)
 {
 	static const char *const want[] = {
-		"v",	   "type",     "iface",	  "ifindex",
-		"link",	   "stamping", "phc",	  "hwtsFilter",
-		"clients", "uptimeS",  "version", "counters",
+		"v",	    "type",    "iface",	     "ifindex", "link",
+		"stamping", "phc",     "hwtsFilter", "clients", "streams",
+		"uptimeS",  "version", "counters",
 	};
 	static const char *const want_counters[] = {
 		"rx",	       "tx",	     "rxHw",	    "rxSw",
@@ -678,6 +678,7 @@ static void test_status(void **state)
 		.phc = 2,
 		.hwts_filter = "ptpv2-l4-event",
 		.clients = 3,
+		.streams = 2,
 		.uptime_s = 86400,
 		.version = "0.1.0",
 		.counters = &c,
@@ -705,6 +706,7 @@ static void test_status(void **state)
 	assert_int_equal(get_int(j, "phc"), 2);
 	assert_string_equal(get_str(j, "hwtsFilter"), "ptpv2-l4-event");
 	assert_int_equal(get_int(j, "clients"), 3);
+	assert_int_equal(get_int(j, "streams"), 2);
 	assert_int_equal(get_int(j, "uptimeS"), 86400);
 	assert_string_equal(get_str(j, "version"), "0.1.0");
 	assert_true(json_object_object_get_ex(j, "counters", &cj));
@@ -753,6 +755,7 @@ static void test_status_fits_frame_max(void **state)
 		.phc = INT32_MAX,
 		.hwts_filter = "HWTSTAMP_FILTER_PTP_V2_L4_EVENT",
 		.clients = UINT32_MAX,
+		.streams = UINT32_MAX,
 		.uptime_s = UINT64_MAX,
 		.version = "0.1.0-1234-gdeadbeef-dirty",
 		.counters = &c,

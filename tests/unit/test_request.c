@@ -43,10 +43,13 @@ struct ok_case {
 
 static const struct ok_case ok_cases[] = {
 	{"{\"subscribe\":[\"rx\",\"tx\",\"sample\",\"status\"]}", ALL},
+	{"{\"subscribe\":[\"rx\",\"tx\",\"sample\",\"status\",\"streams\"]}",
+	 ALL | SUB_STREAMS},
 	{"{\"subscribe\":[\"rx\"]}", SUB_RX},
 	{"{\"subscribe\":[\"tx\"]}", SUB_TX},
 	{"{\"subscribe\":[\"sample\"]}", SUB_SAMPLE},
 	{"{\"subscribe\":[\"status\"]}", SUB_STATUS},
+	{"{\"subscribe\":[\"streams\"]}", SUB_STREAMS},
 	/* empty array: subscribe to nothing */
 	{"{\"subscribe\":[]}", 0},
 	/* a repeated type is harmless */
@@ -150,6 +153,7 @@ static const struct bad_case bad_cases[] = {
 	{"{\"subscribe\":[\"rx\",\"frames\"]}", -EINVAL, UNKNOWN},
 	{"{\"subscribe\":[\"rx\\u0000\"]}", -EINVAL, UNKNOWN},
 	{"{\"subscribe\":[\"statu\"]}", -EINVAL, UNKNOWN},
+	{"{\"subscribe\":[\"stream\"]}", -EINVAL, UNKNOWN},
 	/* unknown keys, before or after "subscribe" */
 	{"{\"subscribe\":[\"rx\"],\"extra\":1}", -EINVAL, BAD_KEY},
 	{"{\"v\":1,\"subscribe\":[\"rx\"]}", -EINVAL, BAD_KEY},

@@ -184,6 +184,18 @@ static void rx_delay_resp(struct fake *f, uint16_t seq,
 	slave_rx(f->sl, &m, &t, false);
 }
 
+/* slave_exchange(): what streams' "own" object publishes. */
+static void assert_exchange(const struct fake *f, uint64_t sent,
+			    uint64_t stamps, uint64_t resp)
+{
+	struct slave_exchange x;
+
+	slave_exchange(f->sl, &x);
+	assert_int_equal(x.delay_req_sent, sent);
+	assert_int_equal(x.tx_stamps, stamps);
+	assert_int_equal(x.delay_resp, resp);
+}
+
 /* t1 = 100.000000000 (master), t2 = 100.000002500: ms = 2500 ns */
 static void two_step_sync(struct fake *f)
 {
@@ -209,6 +221,7 @@ static void test_exchange_two_step(void **state)
 	assert_int_equal(f->sample.delay_ns, 2000);
 	assert_int_equal(f->sample.offset_ns, 500);
 	assert_int_equal(slave_tx_timeouts(f->sl), 0);
+	assert_exchange(f, 1, 1, 1);
 }
 
 /* Broken: the Delay_Resp answers another port (ptp4l's -1). */
@@ -223,6 +236,8 @@ static void test_delay_resp_for_another_port(void **state)
 	slave_tx_stamp(f->sl, 0, &(struct timespec){101, 0}, false);
 	rx_delay_resp(f, f->sent.hdr.seq_id, &other, 101, 1500);
 	assert_int_equal(f->samples, 0);
+	/* not ours: the stamp is, the response is not */
+	assert_exchange(f, 1, 1, 0);
 }
 
 /* The general socket can be read before the event socket's error queue:
