@@ -604,11 +604,10 @@ static int ptpgen_run(struct ptpgen *g, const sigset_t *stopset)
 
 static void ptpgen_report(const struct ptpgen *g)
 {
+	static const char *const modes[] = {"udp4", "udp6", "l2", "flood"};
 	struct json_object *o = json_object_new_object();
 	double secs = (double)g->elapsed_ns / 1e9;
 	uint64_t last = g->first_seq + (g->sent ? g->sent - 1 : 0);
-
-	static const char *const modes[] = {"udp4", "udp6", "l2", "flood"};
 	uint64_t cpu_ns;
 	long maxrss;
 
@@ -618,12 +617,16 @@ static void ptpgen_report(const struct ptpgen *g)
 			       json_object_new_string(modes[g->mode]));
 	json_object_object_add(o, "sent",
 			       json_object_new_int64((int64_t)g->sent));
-	json_object_object_add(o, "firstSeq",
-			       json_object_new_int(g->first_seq));
-	json_object_object_add(o, "lastSeq",
-			       json_object_new_int((int)(last & 0xffff)));
-	json_object_object_add(o, "wraps",
-			       json_object_new_int64((int64_t)(last >> 16)));
+	if (g->mode != PTPGEN_FLOOD) {
+		json_object_object_add(o, "firstSeq",
+				       json_object_new_int(g->first_seq));
+		json_object_object_add(
+			o, "lastSeq",
+			json_object_new_int((int)(last & 0xffff)));
+		json_object_object_add(
+			o, "wraps",
+			json_object_new_int64((int64_t)(last >> 16)));
+	}
 	json_object_object_add(o, "rateOffered",
 			       json_object_new_double(g->rate));
 	json_object_object_add(
