@@ -16,7 +16,8 @@
 #   B                  build directory (default: build)
 #   TBLK_BIN           the daemon (default: $B/tblk-ptp-sidecar)
 #   BENCH_SECONDS      seconds of traffic per case (default: 3)
-#   BENCH_RATES        offered rates, 0 = flat out (default: "1000 10000 50000 100000 0")
+#   BENCH_RATES        offered UDPv4 rates, 0 = flat out, "" = none
+#                      (default: "1000 10000 50000 100000 0")
 #   BENCH_PKT_BASELINE 0: no packet-socket baseline beside the UDP one (default: 1)
 #   BENCH_FLOOD_RATE   non-PTP packets/s of the flood cases, 0 = none (default: 100000)
 #   BENCH_FLOOD_PTP_RATE  SYNCs/s during the flood cases (default: 1000)
@@ -514,7 +515,7 @@ jq -s --argjson sc "$have_sidecar" --arg version "$version" \
 				$f.sidecar.cpuNsPerSecond / $q.sidecar.cpuNsPerSecond * 100 | round / 100 else null end)}
 			else null end)),
 		streams: (["udp4", "udp6", "l2"] | map(. as $t |
-			($cases | map(select(.transport == $t and .clients == 1 and .set != "flood"))) as $c |
+			($cases | map(select(.transport == $t and .clients <= 1 and .set != "flood"))) as $c |
 			{key: $t, value: (if ($c | length) == 0 then null else
 			 {sidecar: ($c | lossless_upto(sc_ok)),
 			  baseline: (if all($c[]; .baseline != null) then $c | lossless_upto(.baseline.loss == 0) else null end),
