@@ -1,13 +1,21 @@
 // SPDX-License-Identifier: MIT
 /*
- * baseline: the bare loop the sidecar is measured against. One UDP socket on
- * 319 opened the way the daemon opens its event socket (SO_REUSEADDR,
- * SO_BINDTODEVICE, 224.0.1.129 joined by ifindex, software RX stamps,
- * SO_RCVBUFFORCE, SO_RXQ_OVFL), then recvmsg after recvmsg. Per packet:
- * latency = CLOCK_REALTIME when recvmsg returns minus the kernel software
- * stamp of the skb.
+ * baseline: the bare loop the sidecar is measured against: one socket, then
+ * recvmsg after recvmsg. Per packet: latency = CLOCK_REALTIME when recvmsg
+ * returns minus the kernel software stamp of the skb. The socket (--mode):
  *
- *   baseline -i IFACE [--seconds S] [--rcvbuf BYTES] [--ready-file PATH]
+ *   udp4    UDP on 319 the way the first daemon opened its event socket
+ *           (SO_REUSEADDR, SO_BINDTODEVICE, 224.0.1.129 joined by ifindex)
+ *   udp6    the same over IPv6: [::]:319, IPV6_V6ONLY, ff0e::181 joined
+ *   packet  the daemon's capture socket: AF_PACKET SOCK_RAW bound to the
+ *           ifindex, the daemon's own BPF filter (ptp_bpf_program),
+ *           PACKET_IGNORE_OUTGOING, the PTP MAC memberships; sees UDPv4,
+ *           UDPv6 and L2 PTP alike
+ *
+ * all with software RX stamps, SO_RCVBUFFORCE and SO_RXQ_OVFL.
+ *
+ *   baseline -i IFACE [--mode udp4|udp6|packet] [--seconds S]
+ *            [--rcvbuf BYTES] [--ready-file PATH]
  *
  * Runs until SIGINT/SIGTERM or --seconds, then prints one JSON line.
  */
@@ -15,6 +23,9 @@
 #include <errno.h>
 #include <getopt.h>
 #include <linux/errqueue.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
 #include <linux/net_tstamp.h>
 #include <net/if.h>
 #include <netinet/in.h>
@@ -26,15 +37,30 @@
 #include <unistd.h>
 
 #include "bench.h"
+#include "ptp_bpf.h"
+
+#ifndef PACKET_IGNORE_OUTGOING
+#define PACKET_IGNORE_OUTGOING 23
+#endif
 
 #define BASELINE_PTP_GROUP  "224.0.1.129"
+#define BASELINE_PTP_GROUP6 "ff0e::181"
 #define BASELINE_EVENT_PORT 319
 /* Signals and --seconds are checked this often (packets), and whenever the
  * socket has been idle for the receive timeout. */
 #define BASELINE_CHECK_EVERY 1024
 
+enum baseline_mode {
+	BASELINE_UDP4,
+	BASELINE_UDP6,
+	BASELINE_PACKET,
+};
+
+static const char *const baseline_modes[] = {"udp4", "udp6", "packet"};
+
 struct baseline {
 	const char *ifname;
+	enum baseline_mode mode;
 	double seconds;
 	int rcvbuf;
 	const char *ready_file;
@@ -45,6 +71,7 @@ struct baseline {
 	uint64_t syncs;
 	uint64_t no_stamp;
 	uint64_t truncated;
+	uint64_t not_ptp;      /* packet mode: a frame the loop cannot place */
 	uint32_t kernel_drops; /* SO_RXQ_OVFL: cumulative for the socket */
 	struct bench_seq seq;
 	struct bench_hist lat;
@@ -52,8 +79,8 @@ struct baseline {
 
 static void baseline_usage(FILE *f)
 {
-	fprintf(f, "usage: baseline -i IFACE [--seconds S] [--rcvbuf BYTES] "
-		   "[--ready-file PATH]\n");
+	fprintf(f, "usage: baseline -i IFACE [--mode udp4|udp6|packet] "
+		   "[--seconds S] [--rcvbuf BYTES] [--ready-file PATH]\n");
 }
 
 static int baseline_parse(struct baseline *b, int argc, char **argv)
@@ -63,13 +90,14 @@ static int baseline_parse(struct baseline *b, int argc, char **argv)
 		{"seconds", required_argument, NULL, 's'},
 		{"rcvbuf", required_argument, NULL, 'r'},
 		{"ready-file", required_argument, NULL, 'R'},
+		{"mode", required_argument, NULL, 'm'},
 		{"help", no_argument, NULL, 'h'},
 		{NULL, 0, NULL, 0},
 	};
 	uint64_t v;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "i:s:r:R:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "i:s:r:R:m:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'i':
 			b->ifname = optarg;
@@ -88,6 +116,17 @@ static int baseline_parse(struct baseline *b, int argc, char **argv)
 		case 'R':
 			b->ready_file = optarg;
 			break;
+		case 'm':
+			for (v = 0; v < 3; v++) {
+				if (!strcmp(optarg, baseline_modes[v])) {
+					break;
+				}
+			}
+			if (v == 3) {
+				return -EINVAL;
+			}
+			b->mode = (enum baseline_mode)v;
+			break;
 		case 'h':
 			baseline_usage(stdout);
 			exit(0);
@@ -101,7 +140,7 @@ static int baseline_parse(struct baseline *b, int argc, char **argv)
 	return 0;
 }
 
-static int baseline_open(struct baseline *b)
+static int baseline_open_udp4(struct baseline *b, int ifindex)
 {
 	struct sockaddr_in addr = {
 		.sin_family = AF_INET,
@@ -109,15 +148,8 @@ static int baseline_open(struct baseline *b)
 		.sin_addr.s_addr = htonl(INADDR_ANY),
 	};
 	struct ip_mreqn mreq = {0};
-	struct timeval tmo = {.tv_sec = 0, .tv_usec = 100000};
-	int one = 1, flags, ifindex;
-	socklen_t len = sizeof(b->rcvbuf_actual);
+	int one = 1;
 
-	ifindex = (int)if_nametoindex(b->ifname);
-	if (!ifindex) {
-		fprintf(stderr, "baseline: %s: %m\n", b->ifname);
-		return -ENODEV;
-	}
 	b->fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (b->fd < 0) {
 		return -errno;
@@ -138,6 +170,127 @@ static int baseline_open(struct baseline *b)
 		       sizeof(mreq)) < 0) {
 		fprintf(stderr, "baseline: IP_ADD_MEMBERSHIP: %m\n");
 		return -errno;
+	}
+	return 0;
+}
+
+static int baseline_open_udp6(struct baseline *b, int ifindex)
+{
+	struct sockaddr_in6 addr = {
+		.sin6_family = AF_INET6,
+		.sin6_port = htons(BASELINE_EVENT_PORT),
+		.sin6_addr = IN6ADDR_ANY_INIT,
+	};
+	struct ipv6_mreq mreq = {.ipv6mr_interface = (unsigned int)ifindex};
+	int one = 1;
+
+	b->fd = socket(AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (b->fd < 0) {
+		return -errno;
+	}
+	if (setsockopt(b->fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof(one)) <
+		    0 ||
+	    setsockopt(b->fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) <
+		    0 ||
+	    setsockopt(b->fd, SOL_SOCKET, SO_BINDTODEVICE, b->ifname,
+		       (socklen_t)strlen(b->ifname)) < 0 ||
+	    bind(b->fd, (struct sockaddr *)&addr, sizeof(addr)) < 0) {
+		fprintf(stderr, "baseline: bind [::]:319 on %s: %m\n",
+			b->ifname);
+		return -errno;
+	}
+	inet_pton(AF_INET6, BASELINE_PTP_GROUP6, &mreq.ipv6mr_multiaddr);
+	if (setsockopt(b->fd, IPPROTO_IPV6, IPV6_ADD_MEMBERSHIP, &mreq,
+		       sizeof(mreq)) < 0) {
+		fprintf(stderr, "baseline: IPV6_ADD_MEMBERSHIP: %m\n");
+		return -errno;
+	}
+	return 0;
+}
+
+/* The daemon's capture socket, less its IGMP/MLD joins (veth does not
+ * snoop, and the UDP baselines join the groups anyway). */
+static int baseline_open_packet(struct baseline *b, int ifindex)
+{
+	static const uint8_t macs[][ETH_ALEN] = {
+		{0x01, 0x00, 0x5e, 0x00, 0x01, 0x81},
+		{0x01, 0x00, 0x5e, 0x00, 0x00, 0x6b},
+		{0x33, 0x33, 0x00, 0x00, 0x01, 0x81},
+		{0x33, 0x33, 0x00, 0x00, 0x00, 0x6b},
+		{0x01, 0x1b, 0x19, 0x00, 0x00, 0x00},
+		{0x01, 0x80, 0xc2, 0x00, 0x00, 0x0e},
+	};
+	struct sock_filter prog[PTP_BPF_MAX];
+	struct sock_fprog fp = {.filter = prog};
+	struct sockaddr_ll sll = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(ETH_P_ALL),
+		.sll_ifindex = ifindex,
+	};
+	int one = 1, n;
+
+	/* Protocol 0: nothing is queued before the filter is on. */
+	b->fd = socket(AF_PACKET, SOCK_RAW | SOCK_CLOEXEC, 0);
+	if (b->fd < 0) {
+		fprintf(stderr, "baseline: socket(AF_PACKET): %m\n");
+		return -errno;
+	}
+	n = ptp_bpf_program(prog, PTP_BPF_MAX);
+	if (n < 0) {
+		return n;
+	}
+	fp.len = (unsigned short)n;
+	if (setsockopt(b->fd, SOL_SOCKET, SO_ATTACH_FILTER, &fp, sizeof(fp)) <
+		    0 ||
+	    setsockopt(b->fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, &one,
+		       sizeof(one)) < 0 ||
+	    bind(b->fd, (struct sockaddr *)&sll, sizeof(sll)) < 0) {
+		fprintf(stderr, "baseline: packet socket on %s: %m\n",
+			b->ifname);
+		return -errno;
+	}
+	for (size_t i = 0; i < sizeof(macs) / sizeof(macs[0]); i++) {
+		struct packet_mreq mr = {
+			.mr_ifindex = ifindex,
+			.mr_type = PACKET_MR_MULTICAST,
+			.mr_alen = ETH_ALEN,
+		};
+
+		memcpy(mr.mr_address, macs[i], ETH_ALEN);
+		if (setsockopt(b->fd, SOL_PACKET, PACKET_ADD_MEMBERSHIP, &mr,
+			       sizeof(mr)) < 0) {
+			fprintf(stderr,
+				"baseline: PACKET_ADD_MEMBERSHIP: %m\n");
+			return -errno;
+		}
+	}
+	return 0;
+}
+
+static int baseline_open(struct baseline *b)
+{
+	struct timeval tmo = {.tv_sec = 0, .tv_usec = 100000};
+	int one = 1, flags, ifindex, r;
+	socklen_t len = sizeof(b->rcvbuf_actual);
+
+	ifindex = (int)if_nametoindex(b->ifname);
+	if (!ifindex) {
+		fprintf(stderr, "baseline: %s: %m\n", b->ifname);
+		return -ENODEV;
+	}
+	switch (b->mode) {
+	case BASELINE_UDP4:
+		r = baseline_open_udp4(b, ifindex);
+		break;
+	case BASELINE_UDP6:
+		r = baseline_open_udp6(b, ifindex);
+		break;
+	default:
+		r = baseline_open_packet(b, ifindex);
+		break;
+	}
+	if (r < 0) {
+		return r;
 	}
 	flags = SOF_TIMESTAMPING_RX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE;
 	if (setsockopt(b->fd, SOL_SOCKET, SO_TIMESTAMPING, &flags,
@@ -160,6 +313,28 @@ static int baseline_open(struct baseline *b)
 	/* An idle socket still lets the loop look at signals and the clock. */
 	setsockopt(b->fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
 	return 0;
+}
+
+/* Where the PTP message starts in a captured frame (packet mode), or -1:
+ * what the filter passes, without the decoder's checks (a bare loop). */
+static ssize_t baseline_ptp_offset(const uint8_t *p, size_t n)
+{
+	unsigned int type;
+
+	if (n < 14) {
+		return -1;
+	}
+	type = (unsigned int)(p[12] << 8 | p[13]);
+	if (type == 0x88f7) {
+		return 14;
+	}
+	if (type == 0x0800 && n >= 15) {
+		return 14 + 4 * (p[14] & 0x0f) + 8;
+	}
+	if (type == 0x86dd) {
+		return 14 + 40 + 8;
+	}
+	return -1;
 }
 
 /* The software stamp (ts[0] of SCM_TIMESTAMPING) in ns, 0 when absent;
@@ -212,13 +387,21 @@ static void baseline_loop(struct baseline *b, uint64_t deadline)
 		struct cmsghdr align;
 	} ctrl;
 	struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+	struct sockaddr_ll from;
 	struct msghdr mh = {0};
 	unsigned int since_check = 0;
 
 	for (;;) {
+		const uint8_t *ptp = buf;
 		uint64_t now, stamp;
-		ssize_t n;
+		ssize_t n, off;
 
+		/* packet mode: the sender's address, as the daemon asks for
+		 * it (its packet type); the UDP loops ask for none */
+		if (b->mode == BASELINE_PACKET) {
+			mh.msg_name = &from;
+			mh.msg_namelen = sizeof(from);
+		}
 		mh.msg_iov = &iov;
 		mh.msg_iovlen = 1;
 		mh.msg_control = ctrl.buf;
@@ -242,12 +425,21 @@ static void baseline_loop(struct baseline *b, uint64_t deadline)
 			b->truncated++;
 		}
 		stamp = baseline_cmsgs(b, &mh);
+		if (b->mode == BASELINE_PACKET) {
+			off = baseline_ptp_offset(buf, (size_t)n);
+			if (off < 0 || off > n) {
+				b->not_ptp++;
+				off = n;
+			}
+			ptp = buf + off;
+			n -= off;
+		}
 		/* The generator's SYNCs: messageType 0 in the low nibble of
 		 * octet 0, sequenceId big-endian at octets 30-31. */
-		if (n >= 44 && (buf[0] & 0x0f) == 0) {
+		if (n >= 44 && (ptp[0] & 0x0f) == 0) {
 			b->syncs++;
 			bench_seq_add(&b->seq,
-				      (uint16_t)(buf[30] << 8 | buf[31]));
+				      (uint16_t)(ptp[30] << 8 | ptp[31]));
 		}
 		if (stamp) {
 			bench_hist_add(&b->lat, (int64_t)(now - stamp));
@@ -271,6 +463,8 @@ static void baseline_report(const struct baseline *b)
 
 	bench_rusage(&cpu_ns, &maxrss);
 	json_object_object_add(o, "tool", json_object_new_string("baseline"));
+	json_object_object_add(o, "mode",
+			       json_object_new_string(baseline_modes[b->mode]));
 	json_object_object_add(o, "packets",
 			       json_object_new_int64((int64_t)b->packets));
 	json_object_object_add(o, "seen",
@@ -291,6 +485,8 @@ static void baseline_report(const struct baseline *b)
 			       json_object_new_int64((int64_t)b->no_stamp));
 	json_object_object_add(o, "truncated",
 			       json_object_new_int64((int64_t)b->truncated));
+	json_object_object_add(o, "notPtp",
+			       json_object_new_int64((int64_t)b->not_ptp));
 	json_object_object_add(o, "kernelDrops",
 			       json_object_new_int64(b->kernel_drops));
 	json_object_object_add(o, "cpuNs",
