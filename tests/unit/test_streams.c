@@ -294,8 +294,9 @@ static void test_dropped_follow_up(void **state)
 	}
 	streams_expire(st, end);
 	j = encode(st, end);
-	assert_defects(stream_of(j, GM_A),
-		       (const struct want[]){{"missingFollowUp", 1}, {NULL}});
+	assert_defects(
+		stream_of(j, GM_A),
+		(const struct want[]){{"missingFollowUp", 1}, {NULL, 0}});
 	assert_int_equal(u(get(stream_of(j, GM_A), "msgs"), "followUp"), 99);
 	json_object_put(j);
 	streams_free(st);
@@ -317,8 +318,9 @@ static void test_follow_up_window(void **state)
 	json_object_put(j);
 	streams_expire(st, t + STREAMS_FUP_WINDOW_NS);
 	j = encode(st, t + STREAMS_FUP_WINDOW_NS);
-	assert_defects(stream_of(j, GM_A),
-		       (const struct want[]){{"missingFollowUp", 1}, {NULL}});
+	assert_defects(
+		stream_of(j, GM_A),
+		(const struct want[]){{"missingFollowUp", 1}, {NULL, 0}});
 	json_object_put(j);
 	streams_free(st);
 }
@@ -341,8 +343,9 @@ static void test_repeated_seq(void **state)
 	}
 	streams_expire(st, end);
 	j = encode(st, end);
-	assert_defects(stream_of(j, GM_A),
-		       (const struct want[]){{"duplicates.sync", 1}, {NULL}});
+	assert_defects(
+		stream_of(j, GM_A),
+		(const struct want[]){{"duplicates.sync", 1}, {NULL, 0}});
 	json_object_put(j);
 	streams_free(st);
 }
@@ -370,7 +373,7 @@ static void test_repeated_follow_up(void **state)
 	j = encode(st, T0 + 100 * SYNC_IV);
 	assert_defects(
 		stream_of(j, GM_A),
-		(const struct want[]){{"duplicates.followUp", 1}, {NULL}});
+		(const struct want[]){{"duplicates.followUp", 1}, {NULL, 0}});
 	json_object_put(j);
 	streams_free(st);
 }
@@ -393,7 +396,7 @@ static void test_skipped_seq(void **state)
 	streams_expire(st, end);
 	j = encode(st, end);
 	assert_defects(stream_of(j, GM_A),
-		       (const struct want[]){{"gaps.sync", 1}, {NULL}});
+		       (const struct want[]){{"gaps.sync", 1}, {NULL, 0}});
 	assert_string_equal(
 		s(get(get(stream_of(j, GM_A), "intervals"), "sync"), "worstNs"),
 		"125000000");
@@ -414,7 +417,7 @@ static void test_skipped_seq(void **state)
 	exchange(st, &gm_a, 50 + STREAMS_SEQ_WINDOW, end, true);
 	j = encode(st, end);
 	assert_defects(stream_of(j, GM_A),
-		       (const struct want[]){{"gaps.sync", 1}, {NULL}});
+		       (const struct want[]){{"gaps.sync", 1}, {NULL, 0}});
 	json_object_put(j);
 	streams_free(st);
 }
@@ -436,7 +439,7 @@ static void test_swapped_syncs(void **state)
 	streams_expire(st, end);
 	j = encode(st, end);
 	assert_defects(stream_of(j, GM_A),
-		       (const struct want[]){{"reordered.sync", 1}, {NULL}});
+		       (const struct want[]){{"reordered.sync", 1}, {NULL, 0}});
 	json_object_put(j);
 	streams_free(st);
 }
@@ -458,7 +461,7 @@ static void test_orphan_follow_up(void **state)
 	streams_expire(st, T0 + 100 * SYNC_IV);
 	j = encode(st, T0 + 100 * SYNC_IV);
 	assert_defects(stream_of(j, GM_A),
-		       (const struct want[]){{"orphanFollowUp", 1}, {NULL}});
+		       (const struct want[]){{"orphanFollowUp", 1}, {NULL, 0}});
 	json_object_put(j);
 	streams_free(st);
 }
@@ -521,7 +524,7 @@ static void test_missing_hw(void **state)
 	streams_expire(st, end);
 	j = encode(st, end);
 	o = stream_of(j, GM_A);
-	assert_defects(o, (const struct want[]){{"missingHw", 2}, {NULL}});
+	assert_defects(o, (const struct want[]){{"missingHw", 2}, {NULL, 0}});
 	assert_int_equal(u(o, "eventMsgs"), 100);
 	assert_int_equal(u(o, "missingHwPerMillion"), 20000);
 	/* the hardware differences skip the two holes, software has all */
@@ -806,7 +809,8 @@ static void test_delay_exchange(void **state)
 	assert_string_equal(s(o, "role"), "slave");
 	assert_int_equal(u(get(o, "msgs"), "delayReq"), 19);
 	assert_int_equal(u(o, "delayRespReceived"), 19);
-	assert_defects(o, (const struct want[]){{"gaps.delayReq", 1}, {NULL}});
+	assert_defects(o,
+		       (const struct want[]){{"gaps.delayReq", 1}, {NULL, 0}});
 	/* 0x7f: nothing advertised; the observed median stands in */
 	assert_null(get(get(get(o, "intervals"), "delayReq"), "advertisedNs"));
 	assert_string_equal(s(get(get(o, "intervals"), "delayReq"), "medianNs"),
@@ -833,7 +837,7 @@ static void test_seq_reset(void **state)
 	}
 	j = encode(st, T0 + 40 * SYNC_IV);
 	assert_defects(stream_of(j, GM_A),
-		       (const struct want[]){{"seqResets", 1}, {NULL}});
+		       (const struct want[]){{"seqResets", 1}, {NULL, 0}});
 	json_object_put(j);
 	streams_free(st);
 }
