@@ -182,7 +182,7 @@ unit-asan: $(UNITS:%=$(B)/asan/tests/%)
 $(B)/fuzz/%: tests/fuzz/%.c $(B)/fuzz/libtblk.a
 	@mkdir -p $(@D)
 	$(CLANG) $(BASE_CPPFLAGS) $(CPPFLAGS) $(BASE_CFLAGS) $(FUZZ_FLAGS) \
-		-fsanitize=fuzzer $(CFLAGS) -o $@ $^ $(PKG_LIBS)
+		-fsanitize=fuzzer $(CFLAGS) -o $@ $(filter %.c %.a,$^) $(PKG_LIBS)
 
 fuzz-build: $(FUZZERS:%=$(B)/fuzz/%)
 
