@@ -11,6 +11,7 @@
 #include <stdbool.h>
 
 #include "classify.h"
+#include "config.h"
 #include "counters.h"
 #include "evloop.h"
 #include "server.h"
@@ -21,7 +22,11 @@ struct active;
 struct active_config {
 	const char *iface;
 	int ifindex;
-	int domain; /* -1: follow the first SYNC's */
+	int domain;		/* -1: follow the first SYNC's */
+	enum dreq_tx tx_policy; /* --delay-req-tx */
+	/* a ptp4l management socket exists on this host: a ptp4l port may
+	 * share the NIC's TX stamp slot */
+	bool ptp4l_uds;
 	struct server *srv;
 };
 
@@ -44,6 +49,11 @@ void active_rx(struct active *act, const struct classify_result *r);
 /* The interface is back as @ifindex (reopen the socket on it), or gone
  * (@ifindex < 0: forget the master and the pending exchanges). */
 void active_link(struct active *act, int ifindex);
+
+/* Which TX stamp our DELAY_REQ asks for and why (status `delayReqTx`):
+ * "hardware", "software:ptp4l-present", "software:observing",
+ * "software:forced" or "software:no-hardware". */
+const char *active_tx_kind(const struct active *act);
 
 /* tx, txTimeouts, rejected and the tx part of missingHw, added into @c. */
 void active_counters(const struct active *act, struct counters *c);

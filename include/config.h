@@ -22,6 +22,13 @@ enum hwts_policy {
 	HWTS_CHECK,
 };
 
+/* Which TX stamp the active slave asks for on its DELAY_REQ (SPEC §6). */
+enum dreq_tx {
+	DREQ_TX_AUTO,	  /* hardware only when no other port exchanges */
+	DREQ_TX_HARDWARE, /* hardware whenever NIC stamps are in force */
+	DREQ_TX_SOFTWARE, /* never touch the NIC's TX stamp slot */
+};
+
 struct config {
 	const char *iface;
 	const char *socket_path;
@@ -31,6 +38,7 @@ struct config {
 	enum ts_mode ts;
 	enum hwts_policy hwts;
 	bool delay_req;
+	enum dreq_tx delay_req_tx;
 	uint16_t port_number;
 	const char *user; /* NULL: stay who we are */
 	unsigned int max_clients;

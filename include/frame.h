@@ -50,6 +50,9 @@ struct frame_status {
 	bool hw; /* "hardware" or "software" stamping in force */
 	int phc; /* -1: null */
 	const char *hwts_filter; /* NULL: null */
+	/* --delay-req: which TX stamp our DELAY_REQ asks for, and why;
+	 * NULL omits the key */
+	const char *delay_req_tx;
 	unsigned int clients;
 	unsigned int streams; /* streams in the table (streams.h) */
 	uint64_t uptime_s;

@@ -35,9 +35,10 @@ int slave_new(struct slave **sl, struct evloop *loop,
 	      const struct slave_ops *ops, void *arg);
 void slave_free(struct slave *sl);
 
-/* A received, validated message and its stamp. */
+/* A received, validated message, the stamp it was published with (@hw: a
+ * NIC stamp) and the kernel's software stamp of it (@sw, NULL if none). */
 void slave_rx(struct slave *sl, const struct ptp_msg *msg,
-	      const struct timespec *ts, bool hw);
+	      const struct timespec *ts, bool hw, const struct timespec *sw);
 
 /* A TX stamp from the error queue: OPT_ID @key. */
 void slave_tx_stamp(struct slave *sl, uint32_t key, const struct timespec *ts,

@@ -18,6 +18,11 @@
 #include "ts_cmsg.h"
 
 #define ACTIVE_ERRQ_MAX 64
+/* --delay-req-tx auto waits this long, and for this many answers to our
+ * own Delay_Req, with no other requester of this clockIdentity seen,
+ * before it takes the NIC's TX stamp slot. */
+#define ACTIVE_OBSERVE_NS   (4ULL * 1000000000ULL)
+#define ACTIVE_OBSERVE_RESP 8
 
 struct active {
 	struct evloop *loop;
@@ -28,6 +33,14 @@ struct active {
 	bool tx_open;
 	int ifindex;
 	bool hw, hw_required;
+	/* SPEC §6: our DELAY_REQ takes the NIC's (often single) TX stamp
+	 * slot only when no other PTP port of this host exchanges on it */
+	enum dreq_tx tx_policy;
+	bool tx_hw; /* the socket asks for hardware TX stamps */
+	bool ptp4l_present;
+	uint64_t observe_from_ns;
+	unsigned int own_resp;
+	const char *tx_kind;
 	int phc;
 	struct ptp_port_id self;
 	uint64_t tx_frames;
@@ -70,9 +83,12 @@ static void active_tx_frame(void *arg, const struct ptp_msg *msg,
 		.transport = "udp4",
 	};
 
-	/* Promise 1 holds for our own stamps too. */
+	/* Promise 1 holds for our own stamps too: under --timestamping
+	 * hardware a software-stamped DELAY_REQ is no frame. It is a missing
+	 * stamp only when a hardware one was asked for; a software one chosen
+	 * to leave the NIC's slot to ptp4l is said by delayReqTx instead. */
 	if (act->hw_required && !hw) {
-		act->missing_hw++;
+		act->missing_hw += act->tx_hw;
 		return;
 	}
 	act->tx_frames++;
@@ -128,7 +144,7 @@ static void active_errqueue(struct evloop *loop, int fd, uint32_t events,
 		    !(tc.flags & (TS_CMSG_HW | TS_CMSG_SW))) {
 			continue;
 		}
-		hw = act->hw && (tc.flags & TS_CMSG_HW);
+		hw = act->tx_hw && (tc.flags & TS_CMSG_HW);
 		slave_tx_stamp(act->slave, tc.ee.ee_data, hw ? &tc.hw : &tc.sw,
 			       hw);
 	}
@@ -148,7 +164,7 @@ static int active_tx_open(struct active *act, const char **why)
 	int r;
 
 	active_tx_close(act);
-	r = ptp_tx_open(&act->tx, act->ifindex, act->hw, why);
+	r = ptp_tx_open(&act->tx, act->ifindex, act->tx_hw, why);
 	if (r) {
 		return r;
 	}
@@ -179,6 +195,10 @@ int active_new(struct active **actp, struct evloop *loop,
 	act->ifindex = cfg->ifindex;
 	act->phc = -1;
 	act->tx.fd = -1;
+	act->tx_policy = cfg->tx_policy;
+	act->ptp4l_present = cfg->ptp4l_uds;
+	act->observe_from_ns = ev_now_ns();
+	act->tx_kind = "software:no-hardware";
 	act->rl = (struct ratelimit)RATELIMIT_INIT(10000000000ULL, 5);
 	r = slave_new(&act->slave, loop, &act->self, cfg->domain,
 		      &active_slave_ops, act);
@@ -206,26 +226,95 @@ void active_free(struct active *act)
 	free(act);
 }
 
+/* The TX stamp kind in force, from the policy and what has been seen;
+ * the socket is reopened when it changes (its flags name it). */
+static void active_tx_decide(struct active *act)
+{
+	bool want = false;
+	const char *why = "hardware";
+	const char *err = "";
+
+	if (!act->hw) {
+		why = "software:no-hardware";
+	} else if (act->tx_policy == DREQ_TX_SOFTWARE) {
+		why = "software:forced";
+	} else if (act->tx_policy == DREQ_TX_HARDWARE) {
+		want = true;
+	} else if (act->ptp4l_present) {
+		why = "software:ptp4l-present";
+	} else if (act->own_resp < ACTIVE_OBSERVE_RESP ||
+		   ev_now_ns() - act->observe_from_ns < ACTIVE_OBSERVE_NS) {
+		why = "software:observing";
+	} else {
+		want = true;
+	}
+	act->tx_kind = why;
+	if (want == act->tx_hw) {
+		return;
+	}
+	act->tx_hw = want;
+	log_info("%s: Delay_Req TX stamps now %s", act->iface, why);
+	if (act->tx_open && active_tx_open(act, &err)) {
+		log_ratelimited(&act->rl, LOG_ERR,
+				"%s: cannot reopen the Delay_Req socket: %s",
+				act->iface, err);
+	}
+}
+
+const char *active_tx_kind(const struct active *act)
+{
+	return act->tx_kind;
+}
+
 void active_set_mode(struct active *act, bool hw, bool hw_required, int phc,
 		     const struct ptp_port_id *self)
 {
-	bool reopen = hw != act->hw && act->tx_open;
-	const char *why = "";
-
 	act->hw = hw;
 	act->hw_required = hw_required;
 	act->phc = phc;
 	act->self = *self;
-	if (reopen && active_tx_open(act, &why)) {
-		log_ratelimited(&act->rl, LOG_ERR,
-				"%s: cannot reopen the Delay_Req socket: %s",
-				act->iface, why);
+	active_tx_decide(act);
+}
+
+/*
+ * Another PTP port of this host exchanging delay messages on the interface
+ * shows in the answers it gets: a DELAY_RESP (or PDELAY_RESP) naming a
+ * requester with our clockIdentity but another portNumber. From then on
+ * our DELAY_REQ never asks for a hardware TX stamp (SPEC §6).
+ */
+static void active_watch_requesters(struct active *act, const struct ptp_msg *m)
+{
+	const struct ptp_port_id *req = &m->resp.req_port;
+
+	if (m->hdr.msg_type != PTP_DELAY_RESP &&
+	    m->hdr.msg_type != PTP_PDELAY_RESP) {
+		return;
+	}
+	if (memcmp(req->clock_id, act->self.clock_id, PTP_CLOCK_ID_LEN)) {
+		return;
+	}
+	if (req->port == act->self.port) {
+		act->own_resp += m->hdr.msg_type == PTP_DELAY_RESP;
+	} else if (!act->ptp4l_present) {
+		char id[PTP_PORT_ID_STRLEN];
+
+		ptp_port_id_str(req, id);
+		act->ptp4l_present = true;
+		log_notice("%s: another PTP port of this host (%s) exchanges "
+			   "delay messages here: Delay_Req TX stamps stay "
+			   "software",
+			   act->iface, id);
 	}
 }
 
 void active_rx(struct active *act, const struct classify_result *r)
 {
-	slave_rx(act->slave, &r->msg, &r->stamp, r->hw);
+	active_watch_requesters(act, &r->msg);
+	if (act->tx_policy == DREQ_TX_AUTO && !act->tx_hw) {
+		active_tx_decide(act);
+	}
+	slave_rx(act->slave, &r->msg, &r->stamp, r->hw,
+		 r->have_sw ? &r->sw : NULL);
 }
 
 void active_link(struct active *act, int ifindex)

@@ -14,6 +14,7 @@ enum {
 	OPT_SOCKET_GROUP,
 	OPT_HWTS_CONFIG,
 	OPT_DELAY_REQ,
+	OPT_DELAY_REQ_TX,
 	OPT_PORT_NUMBER,
 	OPT_USER,
 	OPT_MAX_CLIENTS,
@@ -34,6 +35,7 @@ static const struct option config_options[] = {
 	{"timestamping", required_argument, NULL, 't'},
 	{"hwts-config", required_argument, NULL, OPT_HWTS_CONFIG},
 	{"delay-req", no_argument, NULL, OPT_DELAY_REQ},
+	{"delay-req-tx", required_argument, NULL, OPT_DELAY_REQ_TX},
 	{"port-number", required_argument, NULL, OPT_PORT_NUMBER},
 	{"user", required_argument, NULL, OPT_USER},
 	{"max-clients", required_argument, NULL, OPT_MAX_CLIENTS},
@@ -185,6 +187,21 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err,
 		case OPT_DELAY_REQ:
 			cfg->delay_req = true;
 			break;
+		case OPT_DELAY_REQ_TX:
+			if (!strcmp(optarg, "auto")) {
+				cfg->delay_req_tx = DREQ_TX_AUTO;
+			} else if (!strcmp(optarg, "hardware")) {
+				cfg->delay_req_tx = DREQ_TX_HARDWARE;
+			} else if (!strcmp(optarg, "software")) {
+				cfg->delay_req_tx = DREQ_TX_SOFTWARE;
+			} else {
+				return config_fail(err, errlen,
+						   "--delay-req-tx needs auto, "
+						   "hardware or software, not "
+						   "'%s'",
+						   optarg);
+			}
+			break;
 		case OPT_PORT_NUMBER:
 			/* 0 and 0xffff are reserved portNumbers (1588 7.5.2.3) */
 			if (config_uint(optarg, 1, 0xfffe, &v)) {
@@ -335,6 +352,9 @@ void config_usage(FILE *out)
 		"[ensure]\n"
 		"      --delay-req              active slave: send Delay_Req, "
 		"publish samples\n"
+		"      --delay-req-tx KIND      auto|hardware|software TX "
+		"stamp "
+		"of our Delay_Req [auto]\n"
 		"      --port-number N          our portNumber, 1..65534 "
 		"[32767]\n"
 		"      --user USER              switch to USER after setup (as "

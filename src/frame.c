@@ -428,6 +428,9 @@ int frame_encode_status(const struct frame_status *s, char *buf, size_t size)
 	} else {
 		frame_add_null(&fo, "hwtsFilter");
 	}
+	if (s->delay_req_tx) {
+		frame_add_str(&fo, "delayReqTx", s->delay_req_tx);
+	}
 	frame_add_uint(&fo, "clients", s->clients);
 	frame_add_uint(&fo, "streams", s->streams);
 	frame_add_uint(&fo, "uptimeS", s->uptime_s);

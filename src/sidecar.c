@@ -29,7 +29,8 @@
 #include "sidecar.h"
 #include "streams.h"
 
-#define NSEC_PER_SEC 1000000000ULL
+#define NSEC_PER_SEC	  1000000000ULL
+#define SIDECAR_PTP4L_UDS "/var/run/ptp4l"
 
 struct sidecar {
 	const struct config *cfg;
@@ -87,6 +88,7 @@ static int sidecar_status_encode(char *buf, size_t size, void *arg)
 		.hwts_filter = st->hwts_filter >= 0
 				       ? hwts_rx_filter_name(st->hwts_filter)
 				       : NULL,
+		.delay_req_tx = sc->act ? active_tx_kind(sc->act) : NULL,
 		.clients = sc->srv ? server_clients(sc->srv) : 0,
 		.streams = sc->streams ? streams_count(sc->streams) : 0,
 		.uptime_s = sidecar_uptime_s(sc),
@@ -130,8 +132,8 @@ static void sidecar_notify(struct sidecar *sc, const char *msg)
 
 	if (r < 0 && !sc->notify_warned) {
 		sc->notify_warned = true;
-		log_warning("sd_notify %.*s: %s%s", (int)strcspn(msg, "\n"), msg,
-			    strerror(-r),
+		log_warning("sd_notify %.*s: %s%s", (int)strcspn(msg, "\n"),
+			    msg, strerror(-r),
 			    strncmp(msg, "READY", 5)
 				    ? ""
 				    : " (systemd will stop the service at its "
@@ -217,8 +219,7 @@ static void sidecar_log_counters(struct sidecar *sc)
 		(unsigned long long)c.client_drops,
 		(unsigned long long)c.clients_refused,
 		(unsigned long long)c.frames_out,
-		(unsigned long long)c.unstamped,
-		(unsigned long long)c.rejected,
+		(unsigned long long)c.unstamped, (unsigned long long)c.rejected,
 		sc->srv ? server_clients(sc->srv) : 0);
 }
 
@@ -427,6 +428,11 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 			.iface = cfg->iface,
 			.ifindex = iface_state(sc->ifc)->ifindex,
 			.domain = cfg->domain,
+			.tx_policy = cfg->delay_req_tx,
+			/* SPEC §2's default --ptp4l-uds: until its answers
+			 * are read (issue 11), its existence alone counts
+			 * as a ptp4l that may share the TX stamp slot */
+			.ptp4l_uds = access(SIDECAR_PTP4L_UDS, F_OK) == 0,
 			.srv = sc->srv,
 		};
 

@@ -32,6 +32,11 @@ struct slave_sync {
 	struct timespec t1;
 	struct timespec t2;
 	bool t2_hw;
+	/* the kernel's software stamp of the same SYNC: t2 when t3 is a
+	 * software stamp, so a sample never mixes PHC time with
+	 * CLOCK_REALTIME (SPEC §6) */
+	bool have_t2_sw;
+	struct timespec t2_sw;
 	int64_t corr; /* SYNC (+ FOLLOW_UP) correctionField, scaled ns */
 	bool need_fup;
 	bool have_t1;
@@ -144,11 +149,43 @@ void slave_reset(struct slave *sl)
 	slave_forget(sl);
 }
 
+static void slave_sample(struct slave *sl, struct slave_pending *p,
+			 const struct timespec *t2, bool t2_hw);
+
 static void slave_complete(struct slave *sl, struct slave_pending *p)
+{
+	bool t2_hw = p->sync.t2_hw;
+	struct timespec t2 = p->sync.t2;
+
+	/* t2 and t3 from one clock, or no sample */
+	if (t2_hw && !p->t3_hw) {
+		if (!p->sync.have_t2_sw) {
+			log_ratelimited(&sl->rl_range, LOG_DEBUG,
+					"no software t2 for SYNC %u beside a "
+					"software t3: no sample",
+					p->sync.seq);
+			p->used = false;
+			return;
+		}
+		t2 = p->sync.t2_sw;
+		t2_hw = false;
+	} else if (!t2_hw && p->t3_hw) {
+		log_ratelimited(&sl->rl_range, LOG_DEBUG,
+				"software t2 for SYNC %u beside a hardware "
+				"t3: no sample",
+				p->sync.seq);
+		p->used = false;
+		return;
+	}
+	slave_sample(sl, p, &t2, t2_hw);
+}
+
+static void slave_sample(struct slave *sl, struct slave_pending *p,
+			 const struct timespec *t2, bool t2_hw)
 {
 	struct e2e_input in = {
 		.t1 = p->sync.t1,
-		.t2 = p->sync.t2,
+		.t2 = *t2,
 		.t3 = p->t3,
 		.t4 = p->t4,
 		.sync_corr = p->sync.corr,
@@ -160,7 +197,7 @@ static void slave_complete(struct slave *sl, struct slave_pending *p)
 		.t2 = in.t2,
 		.t3 = in.t3,
 		.t4 = in.t4,
-		.hw = p->sync.t2_hw && p->t3_hw,
+		.hw = t2_hw && p->t3_hw,
 		.domain = sl->master_domain,
 	};
 
@@ -463,7 +500,7 @@ static void slave_delay_resp(struct slave *sl, const struct ptp_msg *msg)
 }
 
 void slave_rx(struct slave *sl, const struct ptp_msg *msg,
-	      const struct timespec *ts, bool hw)
+	      const struct timespec *ts, bool hw, const struct timespec *sw)
 {
 	const struct ptp_header *h = &msg->hdr;
 
@@ -492,6 +529,8 @@ void slave_rx(struct slave *sl, const struct ptp_msg *msg,
 			.seq = h->seq_id,
 			.t2 = *ts,
 			.t2_hw = hw,
+			.have_t2_sw = sw != NULL,
+			.t2_sw = sw ? *sw : (struct timespec){0, 0},
 			.corr = h->correction,
 			.need_fup = h->flags & PTP_FLAG_TWO_STEP,
 		};

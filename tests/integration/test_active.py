@@ -254,8 +254,10 @@ def test_hardware_through_fake_nic(sidecar, shim, netpair, workdir,
     delay and shows up whole in the offset."""
     fake = netns.FakeNic(shim, netpair.sl_if, workdir,
                          FAKENIC_HW_OFFSET_NS=HW_OFFSET_NS)
-    sc = sidecar("--delay-req", "--status-interval", "1",
-                 timestamping="hardware", **fake.launch_kw())
+    # alone on the link, forced: test_delay_req_tx.py has the choice
+    sc = sidecar("--delay-req", "--delay-req-tx", "hardware",
+                 "--status-interval", "1", timestamping="hardware",
+                 **fake.launch_kw())
     reader = netns.FrameReader(sc.sock, {"subscribe": [
         "rx", "tx", "sample", "status"]})
     time.sleep(4.0)
@@ -276,6 +278,7 @@ def test_hardware_through_fake_nic(sidecar, shim, netpair, workdir,
     assert 0 < dly < 50000, samples
     c = st[-1]["counters"]
     assert c["txTimeouts"] == 0 and c["missingHw"] == 0, c
+    assert st[-1]["delayReqTx"] == "hardware", st[-1]
     assert fake.sets() == ["set tx=1 rx=12"], fake.log_lines()
     figure("hw tx frames / samples / offset median / delay median (ns)",
            "%d / %d / %d / %d" % (len(tx), len(samples), off, dly))

@@ -190,6 +190,9 @@ BROKEN_STATUS = [
     ("missing hwtsFilter", lambda f: f.pop("hwtsFilter")),
     ("hwtsFilter by its C name",
      lambda f: f.update(hwtsFilter="PTP_V2_L4_EVENT")),
+    ("delayReqTx without its reason",
+     lambda f: f.update(delayReqTx="software")),
+    ("missing rejected counter", lambda f: f["counters"].pop("rejected")),
 ]
 
 

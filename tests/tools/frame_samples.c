@@ -166,6 +166,7 @@ static int frame_samples_other(void)
 	st.hw = true;
 	st.phc = 0;
 	st.hwts_filter = hwts_rx_filter_name(HWTSTAMP_FILTER_PTP_V2_L4_EVENT);
+	st.delay_req_tx = "software:ptp4l-present";
 	st.link_up = false;
 	c.rx_hw = UINT64_MAX;
 	return frame_samples_emit(frame_encode_status(&st, buf, sizeof(buf)),

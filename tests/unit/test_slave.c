@@ -149,7 +149,7 @@ static void rx_sync(struct fake *f, uint16_t seq, struct timespec t2)
 	m.hdr.src = f->master;
 	m.hdr.seq_id = seq;
 	m.hdr.flags = PTP_FLAG_TWO_STEP;
-	slave_rx(f->sl, &m, &t2, false);
+	slave_rx(f->sl, &m, &t2, false, &t2);
 }
 
 static void rx_follow_up(struct fake *f, uint16_t seq, uint64_t s, uint32_t ns)
@@ -163,7 +163,7 @@ static void rx_follow_up(struct fake *f, uint16_t seq, uint64_t s, uint32_t ns)
 	m.hdr.seq_id = seq;
 	m.sync.origin.sec = s;
 	m.sync.origin.nsec = ns;
-	slave_rx(f->sl, &m, &t, false);
+	slave_rx(f->sl, &m, &t, false, &t);
 }
 
 static void rx_delay_resp(struct fake *f, uint16_t seq,
@@ -181,7 +181,7 @@ static void rx_delay_resp(struct fake *f, uint16_t seq,
 	m.resp.ts.sec = s;
 	m.resp.ts.nsec = ns;
 	m.resp.req_port = *req;
-	slave_rx(f->sl, &m, &t, false);
+	slave_rx(f->sl, &m, &t, false, &t);
 }
 
 /* slave_exchange(): what streams' "own" object publishes. */
@@ -355,7 +355,7 @@ static void test_one_delay_req_per_sync(void **state)
 	m.hdr.log_interval = -10;
 	m.resp.ts.sec = 101;
 	m.resp.req_port = f->self;
-	slave_rx(f->sl, &m, &t, false);
+	slave_rx(f->sl, &m, &t, false, &t);
 	assert_int_equal(f->samples, 1);
 	/* no SYNC for 1.5 s: no Delay_Req at all */
 	run_for(f, 1500 * MS);
@@ -386,27 +386,27 @@ static void test_rejected_delay_resp(void **state)
 	m.resp.req_port = f->self;
 	/* from a master we do not follow */
 	m.hdr.src = other_master;
-	slave_rx(f->sl, &m, &t, false);
+	slave_rx(f->sl, &m, &t, false, &t);
 	/* for a seqId we never sent */
 	m.hdr.src = f->master;
 	m.hdr.seq_id = (uint16_t)(f->sent.hdr.seq_id + 100);
-	slave_rx(f->sl, &m, &t, false);
+	slave_rx(f->sl, &m, &t, false, &t);
 	/* in another domain */
 	m.hdr.seq_id = f->sent.hdr.seq_id;
 	m.hdr.domain = 3;
-	slave_rx(f->sl, &m, &t, false);
+	slave_rx(f->sl, &m, &t, false, &t);
 	assert_int_equal(slave_rejected(f->sl), 3);
 	assert_int_equal(f->samples, 0);
 	/* the real one completes; its duplicate is rejected */
 	m.hdr.domain = 0;
-	slave_rx(f->sl, &m, &t, false);
+	slave_rx(f->sl, &m, &t, false, &t);
 	assert_int_equal(f->samples, 1);
-	slave_rx(f->sl, &m, &t, false);
+	slave_rx(f->sl, &m, &t, false, &t);
 	assert_int_equal(slave_rejected(f->sl), 4);
 	assert_int_equal(f->samples, 1);
 	/* another port's exchange (ptp4l's) is not ours to count */
 	m.resp.req_port.port = 1;
-	slave_rx(f->sl, &m, &t, false);
+	slave_rx(f->sl, &m, &t, false, &t);
 	assert_int_equal(slave_rejected(f->sl), 4);
 }
 
@@ -424,7 +424,7 @@ static void test_silent_floor(void **state)
 	m.hdr.version = 2;
 	m.hdr.src = f->master;
 	m.hdr.log_interval = -10;
-	slave_rx(f->sl, &m, &t, false);
+	slave_rx(f->sl, &m, &t, false, &t);
 	/* SYNCs every 500 ms: a 3 x 2^-10 s timeout would drop the master
 	 * between any two of them and no Delay_Req would ever leave */
 	for (int i = 0; i < 6; i++) {
@@ -440,6 +440,41 @@ static void test_silent_floor(void **state)
 	rx_follow_up(f, 7, 100, 0);
 	run_for(f, 1600 * MS);
 	assert_int_equal(f->sends, sent);
+}
+
+/* SPEC §6: a sample never mixes clocks. A SYNC stamped by the PHC (TAI,
+ * 37 s ahead) with a software t3 uses the software stamp of the same SYNC
+ * for t2; a hardware t3 beside a software-only t2 gives no sample. */
+static void test_sample_never_mixes_clocks(void **state)
+{
+	struct fake *f = *state;
+	struct ptp_msg m = {0};
+	struct timespec hw2 = ts(137, 2500), sw2 = ts(100, 2500);
+
+	m.hdr.msg_type = PTP_SYNC;
+	m.hdr.version = 2;
+	m.hdr.src = f->master;
+	m.hdr.seq_id = 7;
+	m.hdr.flags = PTP_FLAG_TWO_STEP;
+	slave_rx(f->sl, &m, &hw2, true, &sw2);
+	rx_follow_up(f, 7, 100, 0);
+	run_until_send(f, 2000 * MS);
+	slave_tx_stamp(f->sl, 0, &(struct timespec){101, 0}, false);
+	rx_delay_resp(f, f->sent.hdr.seq_id, &f->self, 101, 1500);
+	assert_int_equal(f->samples, 1);
+	assert_false(f->sample.hw);
+	assert_int_equal(f->sample.t2.tv_sec, 100);
+	assert_int_equal(f->sample.delay_ns, 2000);
+	assert_int_equal(f->sample.offset_ns, 500);
+
+	/* software t2 only, hardware t3: no sample at all */
+	m.hdr.seq_id = 8;
+	slave_rx(f->sl, &m, &sw2, false, &sw2);
+	rx_follow_up(f, 8, 100, 0);
+	run_until_send(f, 2000 * MS);
+	slave_tx_stamp(f->sl, 1, &(struct timespec){138, 0}, true);
+	rx_delay_resp(f, f->sent.hdr.seq_id, &f->self, 101, 1500);
+	assert_int_equal(f->samples, 1);
 }
 
 /* No SYNC from a master yet: nothing to send Delay_Req to. */
@@ -476,6 +511,8 @@ int main(void)
 						teardown),
 		cmocka_unit_test_setup_teardown(test_silent_floor, setup,
 						teardown),
+		cmocka_unit_test_setup_teardown(test_sample_never_mixes_clocks,
+						setup, teardown),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
