@@ -218,8 +218,8 @@ def test_failed_probe_is_not_a_deletion(sidecar, daemon_bin, netpair,
     tests/shim/failprobe.so) at a SIGHUP must not be taken for a deleted
     interface: frames keep flowing, the link stays up, and the probe is
     asked again until it answers."""
-    so = os.path.join(os.path.dirname(daemon_bin), "failprobe.so")
-    assert os.path.exists(so), "failprobe.so not built (make tools)"
+    so = netns.need("failprobe.so",
+                    netns.built_tool(daemon_bin, "failprobe.so"))
     flag = os.path.join(workdir, "failprobe")
     sc = sidecar("--status-interval", "1", env={"FAILPROBE_FILE": flag},
                  prefix=("env", "LD_PRELOAD=" + so))
