@@ -21,63 +21,9 @@
 #include <json-c/json.h>
 
 #include "frame.h"
+#include "jsonb.h"
 
 #define NSEC_PER_SEC 1000000000u
-
-/* Sticky-error builder: the first failure wins, later adds are no-ops, so
- * the encoders read as a plain list of keys in wire order. */
-struct frame_obj {
-	struct json_object *obj;
-	int err;
-};
-
-static void frame_add(struct frame_obj *fo, const char *key,
-		      struct json_object *val)
-{
-	if (fo->err) {
-		json_object_put(val);
-		return;
-	}
-	if (!val) {
-		fo->err = -ENOMEM;
-		return;
-	}
-	/* Keys are string literals and each is added once: skip json-c's
-	 * strdup and duplicate lookup on this per-packet path. On failure
-	 * json-c does not take ownership of @val. */
-	if (json_object_object_add_ex(fo->obj, key, val,
-				      JSON_C_OBJECT_ADD_KEY_IS_NEW |
-					      JSON_C_OBJECT_ADD_CONSTANT_KEY)) {
-		json_object_put(val);
-		fo->err = -ENOMEM;
-	}
-}
-
-static void frame_add_int(struct frame_obj *fo, const char *key, int64_t v)
-{
-	frame_add(fo, key, json_object_new_int64(v));
-}
-
-static void frame_add_uint(struct frame_obj *fo, const char *key, uint64_t v)
-{
-	frame_add(fo, key, json_object_new_uint64(v));
-}
-
-static void frame_add_bool(struct frame_obj *fo, const char *key, bool v)
-{
-	frame_add(fo, key, json_object_new_boolean(v));
-}
-
-static void frame_add_null(struct frame_obj *fo, const char *key)
-{
-	/* json-c represents JSON null as a NULL value pointer. */
-	if (!fo->err &&
-	    json_object_object_add_ex(fo->obj, key, NULL,
-				      JSON_C_OBJECT_ADD_KEY_IS_NEW |
-					      JSON_C_OBJECT_ADD_CONSTANT_KEY)) {
-		fo->err = -ENOMEM;
-	}
-}
 
 /* Length of the valid UTF-8 sequence at @s (at most @n bytes), or 0 when
  * it is not one: rejects overlong forms, surrogates and > U+10FFFF
@@ -159,17 +105,10 @@ static struct json_object *frame_new_text(const char *s)
 	return j;
 }
 
-static void frame_add_text(struct frame_obj *fo, const char *key, const char *s)
+static void frame_add_text(struct jsonb *fo, const char *key, const char *s)
 {
 	if (!fo->err) {
-		frame_add(fo, key, frame_new_text(s));
-	}
-}
-
-static void frame_add_str(struct frame_obj *fo, const char *key, const char *s)
-{
-	if (!fo->err) {
-		frame_add(fo, key, json_object_new_string(s));
+		jsonb_add(fo, key, frame_new_text(s));
 	}
 }
 
@@ -188,18 +127,18 @@ void frame_ns_str(uint64_t sec, uint32_t nsec, char buf[FRAME_NS_STRLEN])
 	}
 }
 
-static void frame_add_ts(struct frame_obj *fo, const char *key,
+static void frame_add_ts(struct jsonb *fo, const char *key,
 			 const struct ptp_ts *ts)
 {
 	char s[FRAME_NS_STRLEN];
 
 	frame_ns_str(ts->sec, ts->nsec, s);
-	frame_add_str(fo, key, s);
+	jsonb_str(fo, key, s);
 }
 
 /* The kernel never hands out a stamp before the epoch or with tv_nsec out
  * of range (timespec64_valid()); refuse rather than print nonsense. */
-static int frame_add_timespec(struct frame_obj *fo, const char *key,
+static int frame_add_timespec(struct jsonb *fo, const char *key,
 			      const struct timespec *t)
 {
 	char s[FRAME_NS_STRLEN];
@@ -208,17 +147,17 @@ static int frame_add_timespec(struct frame_obj *fo, const char *key,
 		return -EINVAL;
 	}
 	frame_ns_str((uint64_t)t->tv_sec, (uint32_t)t->tv_nsec, s);
-	frame_add_str(fo, key, s);
+	jsonb_str(fo, key, s);
 	return 0;
 }
 
-static void frame_add_port(struct frame_obj *fo, const char *key,
+static void frame_add_port(struct jsonb *fo, const char *key,
 			   const struct ptp_port_id *id)
 {
 	char s[PTP_PORT_ID_STRLEN];
 
 	ptp_port_id_str(id, s);
-	frame_add_str(fo, key, s);
+	jsonb_str(fo, key, s);
 }
 
 static const char *frame_mechanism(bool hw)
@@ -228,49 +167,14 @@ static const char *frame_mechanism(bool hw)
 	return hw ? "so_timestamping" : "so_timestamping_software";
 }
 
-/* Serialise, copy out with the '\n', and free. The string json-c returns
- * belongs to the object, so the copy must happen before the put. A NUL
- * is always written after the '\n' and not counted. */
-static int frame_finish(struct frame_obj *fo, char *buf, size_t size)
+static int frame_begin(struct jsonb *fo, const char *type)
 {
-	const char *s;
-	size_t len;
-	int r;
-
+	jsonb_begin(fo);
 	if (fo->err) {
-		r = fo->err;
-		goto out;
+		return fo->err;
 	}
-	s = json_object_to_json_string_ext(
-		fo->obj,
-		JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!s) {
-		r = -ENOMEM;
-		goto out;
-	}
-	len = strlen(s);
-	if (len + 2 > size || len + 1 > (size_t)INT32_MAX) {
-		r = -ENOSPC;
-		goto out;
-	}
-	memcpy(buf, s, len);
-	buf[len] = '\n';
-	buf[len + 1] = '\0';
-	r = (int)(len + 1);
-out:
-	json_object_put(fo->obj);
-	return r;
-}
-
-static int frame_begin(struct frame_obj *fo, const char *type)
-{
-	fo->err = 0;
-	fo->obj = json_object_new_object();
-	if (!fo->obj) {
-		return -ENOMEM;
-	}
-	frame_add_int(fo, "v", 1);
-	frame_add_str(fo, "type", type);
+	jsonb_int(fo, "v", 1);
+	jsonb_str(fo, "type", type);
 	return 0;
 }
 
@@ -278,7 +182,7 @@ int frame_encode_stamp(const struct frame_stamp *f, char *buf, size_t size)
 {
 	const struct ptp_msg *m = f->msg;
 	unsigned int type;
-	struct frame_obj fo;
+	struct jsonb fo;
 	int r;
 
 	if (!m) {
@@ -290,17 +194,17 @@ int frame_encode_stamp(const struct frame_stamp *f, char *buf, size_t size)
 		return r;
 	}
 	/* v1 core: always present, always in this order. */
-	frame_add_int(&fo, "msgType", type);
-	frame_add_int(&fo, "seqId", m->hdr.seq_id);
+	jsonb_int(&fo, "msgType", type);
+	jsonb_int(&fo, "seqId", m->hdr.seq_id);
 	r = frame_add_timespec(&fo, "unixNs", &f->stamp);
 	if (r) {
 		json_object_put(fo.obj);
 		return r;
 	}
-	frame_add_str(&fo, "mechanism", frame_mechanism(f->hw));
+	jsonb_str(&fo, "mechanism", frame_mechanism(f->hw));
 
 	/* Extensions. */
-	frame_add_int(&fo, "domain", m->hdr.domain);
+	jsonb_int(&fo, "domain", m->hdr.domain);
 	frame_add_port(&fo, "src", &m->hdr.src);
 	if (f->iface) {
 		frame_add_text(&fo, "iface", f->iface);
@@ -308,14 +212,12 @@ int frame_encode_stamp(const struct frame_stamp *f, char *buf, size_t size)
 	/* A PHC names the timescale of a hardware stamp (SPEC §3); it says
 	 * nothing about a software stamp, which is CLOCK_REALTIME. */
 	if (f->hw && f->phc >= 0) {
-		frame_add_int(&fo, "phc", f->phc);
+		jsonb_int(&fo, "phc", f->phc);
 	}
 	if (type == PTP_SYNC) {
-		frame_add_bool(&fo, "twoStep",
-			       m->hdr.flags & PTP_FLAG_TWO_STEP);
+		jsonb_bool(&fo, "twoStep", m->hdr.flags & PTP_FLAG_TWO_STEP);
 	}
-	frame_add_int(&fo, "correctionNs",
-		      ptp_correction_ns(m->hdr.correction));
+	jsonb_int(&fo, "correctionNs", ptp_correction_ns(m->hdr.correction));
 	switch (type) {
 	case PTP_SYNC:
 	case PTP_DELAY_REQ:
@@ -334,26 +236,26 @@ int frame_encode_stamp(const struct frame_stamp *f, char *buf, size_t size)
 		break;
 	}
 	if (f->transport) {
-		frame_add_str(&fo, "transport", f->transport);
+		jsonb_str(&fo, "transport", f->transport);
 		if (f->tagged) {
-			frame_add_int(&fo, "vlan", f->vlan);
+			jsonb_int(&fo, "vlan", f->vlan);
 		}
-		frame_add_bool(&fo, "unicast", f->unicast);
+		jsonb_bool(&fo, "unicast", f->unicast);
 	}
-	return frame_finish(&fo, buf, size);
+	return jsonb_finish(&fo, buf, size);
 }
 
 int frame_encode_sample(const struct frame_sample *s, char *buf, size_t size)
 {
 	char gm[PTP_CLOCK_ID_STRLEN];
-	struct frame_obj fo;
+	struct jsonb fo;
 	int r;
 
 	r = frame_begin(&fo, "sample");
 	if (r) {
 		return r;
 	}
-	frame_add_int(&fo, "seqId", s->seq_id);
+	jsonb_int(&fo, "seqId", s->seq_id);
 	r = frame_add_timespec(&fo, "t1", &s->t1);
 	r = r ?: frame_add_timespec(&fo, "t2", &s->t2);
 	r = r ?: frame_add_timespec(&fo, "t3", &s->t3);
@@ -362,37 +264,37 @@ int frame_encode_sample(const struct frame_sample *s, char *buf, size_t size)
 		json_object_put(fo.obj);
 		return r;
 	}
-	frame_add_int(&fo, "offsetNs", s->offset_ns);
-	frame_add_int(&fo, "delayNs", s->delay_ns);
-	frame_add_str(&fo, "mechanism", frame_mechanism(s->hw));
+	jsonb_int(&fo, "offsetNs", s->offset_ns);
+	jsonb_int(&fo, "delayNs", s->delay_ns);
+	jsonb_str(&fo, "mechanism", frame_mechanism(s->hw));
 	ptp_clock_id_str(s->gm, gm);
-	frame_add_str(&fo, "gm", gm);
-	frame_add_int(&fo, "domain", s->domain);
-	return frame_finish(&fo, buf, size);
+	jsonb_str(&fo, "gm", gm);
+	jsonb_int(&fo, "domain", s->domain);
+	return jsonb_finish(&fo, buf, size);
 }
 
 static struct json_object *frame_new_counters(const struct counters *c)
 {
-	struct frame_obj fo = {.obj = json_object_new_object()};
+	struct jsonb fo = {.obj = json_object_new_object()};
 
 	if (!fo.obj) {
 		return NULL;
 	}
-	frame_add_uint(&fo, "rx", c->rx);
-	frame_add_uint(&fo, "tx", c->tx);
-	frame_add_uint(&fo, "rxHw", c->rx_hw);
-	frame_add_uint(&fo, "rxSw", c->rx_sw);
-	frame_add_uint(&fo, "missingHw", c->missing_hw);
-	frame_add_uint(&fo, "malformed", c->malformed);
-	frame_add_uint(&fo, "truncated", c->truncated);
-	frame_add_uint(&fo, "filtered", c->filtered);
-	frame_add_uint(&fo, "kernelDrops", c->kernel_drops);
-	frame_add_uint(&fo, "txTimeouts", c->tx_timeouts);
-	frame_add_uint(&fo, "clientDrops", c->client_drops);
-	frame_add_uint(&fo, "clientsRefused", c->clients_refused);
-	frame_add_uint(&fo, "framesOut", c->frames_out);
-	frame_add_uint(&fo, "unstamped", c->unstamped);
-	frame_add_uint(&fo, "rejected", c->rejected);
+	jsonb_uint(&fo, "rx", c->rx);
+	jsonb_uint(&fo, "tx", c->tx);
+	jsonb_uint(&fo, "rxHw", c->rx_hw);
+	jsonb_uint(&fo, "rxSw", c->rx_sw);
+	jsonb_uint(&fo, "missingHw", c->missing_hw);
+	jsonb_uint(&fo, "malformed", c->malformed);
+	jsonb_uint(&fo, "truncated", c->truncated);
+	jsonb_uint(&fo, "filtered", c->filtered);
+	jsonb_uint(&fo, "kernelDrops", c->kernel_drops);
+	jsonb_uint(&fo, "txTimeouts", c->tx_timeouts);
+	jsonb_uint(&fo, "clientDrops", c->client_drops);
+	jsonb_uint(&fo, "clientsRefused", c->clients_refused);
+	jsonb_uint(&fo, "framesOut", c->frames_out);
+	jsonb_uint(&fo, "unstamped", c->unstamped);
+	jsonb_uint(&fo, "rejected", c->rejected);
 	if (fo.err) {
 		json_object_put(fo.obj);
 		return NULL;
@@ -403,7 +305,7 @@ static struct json_object *frame_new_counters(const struct counters *c)
 int frame_encode_status(const struct frame_status *s, char *buf, size_t size)
 {
 	static const struct counters zero;
-	struct frame_obj fo;
+	struct jsonb fo;
 	int r;
 
 	r = frame_begin(&fo, "status");
@@ -413,29 +315,29 @@ int frame_encode_status(const struct frame_status *s, char *buf, size_t size)
 	if (s->iface) {
 		frame_add_text(&fo, "iface", s->iface);
 	} else {
-		frame_add_null(&fo, "iface");
+		jsonb_null(&fo, "iface");
 	}
-	frame_add_int(&fo, "ifindex", s->ifindex);
-	frame_add_str(&fo, "link", s->link_up ? "up" : "down");
-	frame_add_str(&fo, "stamping", s->hw ? "hardware" : "software");
+	jsonb_int(&fo, "ifindex", s->ifindex);
+	jsonb_str(&fo, "link", s->link_up ? "up" : "down");
+	jsonb_str(&fo, "stamping", s->hw ? "hardware" : "software");
 	if (s->phc >= 0) {
-		frame_add_int(&fo, "phc", s->phc);
+		jsonb_int(&fo, "phc", s->phc);
 	} else {
-		frame_add_null(&fo, "phc");
+		jsonb_null(&fo, "phc");
 	}
 	if (s->hwts_filter) {
 		frame_add_text(&fo, "hwtsFilter", s->hwts_filter);
 	} else {
-		frame_add_null(&fo, "hwtsFilter");
+		jsonb_null(&fo, "hwtsFilter");
 	}
 	if (s->delay_req_tx) {
-		frame_add_str(&fo, "delayReqTx", s->delay_req_tx);
+		jsonb_str(&fo, "delayReqTx", s->delay_req_tx);
 	}
-	frame_add_uint(&fo, "clients", s->clients);
-	frame_add_uint(&fo, "streams", s->streams);
-	frame_add_uint(&fo, "uptimeS", s->uptime_s);
+	jsonb_uint(&fo, "clients", s->clients);
+	jsonb_uint(&fo, "streams", s->streams);
+	jsonb_uint(&fo, "uptimeS", s->uptime_s);
 	frame_add_text(&fo, "version", s->version ? s->version : "");
-	frame_add(&fo, "counters",
+	jsonb_add(&fo, "counters",
 		  frame_new_counters(s->counters ? s->counters : &zero));
-	return frame_finish(&fo, buf, size);
+	return jsonb_finish(&fo, buf, size);
 }

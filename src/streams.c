@@ -17,6 +17,7 @@
 
 #include <json-c/json.h>
 
+#include "jsonb.h"
 #include "streams.h"
 
 #define NSEC_PER_SEC	 1000000000ULL
@@ -737,96 +738,21 @@ size_t streams_frame_max(const struct streams *st)
 
 /* ---- the frame -------------------------------------------------------- */
 
-/* Sticky-error builder as frame.c's: the first failure wins. */
-struct streams_obj {
-	struct json_object *obj;
-	int err;
-};
-
-static void so_add(struct streams_obj *o, const char *key,
-		   struct json_object *val)
-{
-	if (o->err) {
-		json_object_put(val);
-		return;
-	}
-	if (!val) {
-		o->err = -ENOMEM;
-		return;
-	}
-	if (json_object_object_add_ex(o->obj, key, val,
-				      JSON_C_OBJECT_ADD_KEY_IS_NEW |
-					      JSON_C_OBJECT_ADD_CONSTANT_KEY)) {
-		json_object_put(val);
-		o->err = -ENOMEM;
-	}
-}
-
-static void so_null(struct streams_obj *o, const char *key)
-{
-	if (!o->err &&
-	    json_object_object_add_ex(o->obj, key, NULL,
-				      JSON_C_OBJECT_ADD_KEY_IS_NEW |
-					      JSON_C_OBJECT_ADD_CONSTANT_KEY)) {
-		o->err = -ENOMEM;
-	}
-}
-
-static void so_uint(struct streams_obj *o, const char *key, uint64_t v)
-{
-	so_add(o, key, json_object_new_uint64(v));
-}
-
-static void so_int(struct streams_obj *o, const char *key, int64_t v)
-{
-	so_add(o, key, json_object_new_int64(v));
-}
-
-static void so_str(struct streams_obj *o, const char *key, const char *s)
-{
-	if (!o->err) {
-		so_add(o, key, json_object_new_string(s));
-	}
-}
-
 /* 64-bit nanoseconds go out as decimal strings (JavaScript consumers). */
-static void so_ns(struct streams_obj *o, const char *key, uint64_t ns)
+static void so_ns(struct jsonb *o, const char *key, uint64_t ns)
 {
 	char s[24];
 
 	snprintf(s, sizeof(s), "%" PRIu64, ns);
-	so_str(o, key, s);
+	jsonb_str(o, key, s);
 }
 
-static void so_sns(struct streams_obj *o, const char *key, int64_t ns)
+static void so_sns(struct jsonb *o, const char *key, int64_t ns)
 {
 	char s[24];
 
 	snprintf(s, sizeof(s), "%" PRId64, ns);
-	so_str(o, key, s);
-}
-
-static void so_begin(struct streams_obj *o)
-{
-	o->err = 0;
-	o->obj = json_object_new_object();
-	if (!o->obj) {
-		o->err = -ENOMEM;
-	}
-}
-
-/* Hands @c to @o under @key (or records its error). */
-static void so_child(struct streams_obj *o, const char *key,
-		     struct streams_obj *c)
-{
-	if (c->err) {
-		json_object_put(c->obj);
-		if (!o->err) {
-			o->err = c->err;
-		}
-		return;
-	}
-	so_add(o, key, c->obj);
+	jsonb_str(o, key, s);
 }
 
 static const char *streams_transport(uint8_t t)
@@ -855,84 +781,84 @@ static const char *streams_role(const struct stream *s)
 	return "other";
 }
 
-static void streams_enc_seq(struct streams_obj *o, const char *key,
+static void streams_enc_seq(struct jsonb *o, const char *key,
 			    const struct stream *s, int which, bool fup)
 {
-	struct streams_obj c;
+	struct jsonb c;
 
-	so_begin(&c);
+	jsonb_begin(&c);
 	for (int i = 0; i < SQ_N; i++) {
 		const struct streams_seq *q = &s->seq[i];
 
-		so_uint(&c, streams_sq_types[i].name,
-			which == 0   ? q->gaps
-			: which == 1 ? q->dups
-				     : q->reordered);
+		jsonb_uint(&c, streams_sq_types[i].name,
+			   which == 0	? q->gaps
+			   : which == 1 ? q->dups
+					: q->reordered);
 	}
 	if (fup) {
-		so_uint(&c, "followUp", s->dup_fup);
+		jsonb_uint(&c, "followUp", s->dup_fup);
 	}
-	so_child(o, key, &c);
+	jsonb_child(o, key, &c);
 }
 
-static void streams_enc_intervals(struct streams_obj *o, const struct stream *s)
+static void streams_enc_intervals(struct jsonb *o, const struct stream *s)
 {
-	struct streams_obj c;
+	struct jsonb c;
 
-	so_begin(&c);
+	jsonb_begin(&c);
 	for (int i = 0; i < IV_N; i++) {
 		const struct streams_ivl *v = &s->iv[i];
-		struct streams_obj d;
+		struct jsonb d;
 
-		so_begin(&d);
+		jsonb_begin(&d);
 		if (v->log_valid) {
-			so_int(&d, "advertisedLog", v->log);
+			jsonb_int(&d, "advertisedLog", v->log);
 			so_ns(&d, "advertisedNs", streams_log_ns(v->log));
 		} else {
-			so_null(&d, "advertisedLog");
-			so_null(&d, "advertisedNs");
+			jsonb_null(&d, "advertisedLog");
+			jsonb_null(&d, "advertisedNs");
 		}
-		so_uint(&d, "samples", v->samples);
+		jsonb_uint(&d, "samples", v->samples);
 		if (v->samples) {
 			so_ns(&d, "medianNs", streams_ivl_median(v));
 			so_ns(&d, "worstNs", v->worst);
 		} else {
-			so_null(&d, "medianNs");
-			so_null(&d, "worstNs");
+			jsonb_null(&d, "medianNs");
+			jsonb_null(&d, "worstNs");
 		}
-		so_child(&c, streams_sq_types[i].name, &d);
+		jsonb_child(&c, streams_sq_types[i].name, &d);
 	}
-	so_child(o, "intervals", &c);
+	jsonb_child(o, "intervals", &c);
 }
 
-static void streams_enc_jitter(struct streams_obj *o, const struct stream *s)
+static void streams_enc_jitter(struct jsonb *o, const struct stream *s)
 {
 	static const char *const names[STAMP_N] = {"hw", "sw"};
-	struct streams_obj c;
+	struct jsonb c;
 
-	so_begin(&c);
+	jsonb_begin(&c);
 	for (int k = 0; k < STAMP_N; k++) {
 		const struct streams_jitter *j = &s->jit[k];
 		uint32_t tmp[STREAMS_JITTER_SAMPLES];
 		size_t n = j->samples < STREAMS_JITTER_SAMPLES
 				   ? (size_t)j->samples
 				   : STREAMS_JITTER_SAMPLES;
-		struct streams_obj d;
+		struct jsonb d;
 
-		so_begin(&d);
-		so_uint(&d, "samples", j->samples);
+		jsonb_begin(&d);
+		jsonb_uint(&d, "samples", j->samples);
 		if (n) {
 			memcpy(tmp, j->ring, n * sizeof(tmp[0]));
 			qsort(tmp, n, sizeof(tmp[0]), streams_u32_cmp);
 			so_ns(&d, "p50Ns", tmp[streams_rank(n, 50)]);
 			so_ns(&d, "p99Ns", tmp[streams_rank(n, 99)]);
 		} else {
-			so_null(&d, "p50Ns");
-			so_null(&d, "p99Ns");
+			jsonb_null(&d, "p50Ns");
+			jsonb_null(&d, "p99Ns");
 		}
-		so_child(&c, names[k], &d);
+		jsonb_child(&c, names[k], &d);
 	}
-	so_child(o, "syncJitter", &c);
+	jsonb_child(o, "syncJitter", &c);
 }
 
 static struct json_object *streams_enc_stream(const struct stream *s,
@@ -940,48 +866,48 @@ static struct json_object *streams_enc_stream(const struct stream *s,
 {
 	struct ptp_port_id id;
 	char src[PTP_PORT_ID_STRLEN];
-	struct streams_obj o, c;
+	struct jsonb o, c;
 
 	memcpy(id.clock_id, s->key.clock_id, sizeof(id.clock_id));
 	id.port = s->key.port;
 	ptp_port_id_str(&id, src);
-	so_begin(&o);
-	so_int(&o, "domain", s->key.domain);
-	so_str(&o, "transport", streams_transport(s->key.transport));
-	so_str(&o, "src", src);
-	so_str(&o, "state", s->silent ? "silent" : "live");
-	so_str(&o, "role", streams_role(s));
+	jsonb_begin(&o);
+	jsonb_int(&o, "domain", s->key.domain);
+	jsonb_str(&o, "transport", streams_transport(s->key.transport));
+	jsonb_str(&o, "src", src);
+	jsonb_str(&o, "state", s->silent ? "silent" : "live");
+	jsonb_str(&o, "role", streams_role(s));
 	so_ns(&o, "idleNs", now > s->last_ns ? now - s->last_ns : 0);
 	so_ns(&o, "ageNs", now > s->first_ns ? now - s->first_ns : 0);
-	so_begin(&c);
+	jsonb_begin(&c);
 	for (size_t i = 0; i < STREAMS_NMSG; i++) {
-		so_uint(&c, streams_msg_types[i].name,
-			s->msgs[streams_msg_types[i].type]);
+		jsonb_uint(&c, streams_msg_types[i].name,
+			   s->msgs[streams_msg_types[i].type]);
 	}
-	so_child(&o, "msgs", &c);
-	so_uint(&o, "twoStepSync", s->two_step);
-	so_uint(&o, "missingFollowUp", s->missing_fup);
-	so_uint(&o, "orphanFollowUp", s->orphan_fup);
+	jsonb_child(&o, "msgs", &c);
+	jsonb_uint(&o, "twoStepSync", s->two_step);
+	jsonb_uint(&o, "missingFollowUp", s->missing_fup);
+	jsonb_uint(&o, "orphanFollowUp", s->orphan_fup);
 	streams_enc_seq(&o, "gaps", s, 0, false);
 	streams_enc_seq(&o, "duplicates", s, 1, true);
 	streams_enc_seq(&o, "reordered", s, 2, false);
-	so_uint(&o, "seqResets", s->seq_resets);
-	so_uint(&o, "missingHw", s->missing_hw);
-	so_uint(&o, "eventMsgs", s->events);
-	so_uint(&o, "missingHwPerMillion",
-		s->events ? s->missing_hw * 1000000 / s->events : 0);
-	so_uint(&o, "delayRespReceived", s->delay_resp_for);
+	jsonb_uint(&o, "seqResets", s->seq_resets);
+	jsonb_uint(&o, "missingHw", s->missing_hw);
+	jsonb_uint(&o, "eventMsgs", s->events);
+	jsonb_uint(&o, "missingHwPerMillion",
+		   s->events ? s->missing_hw * 1000000 / s->events : 0);
+	jsonb_uint(&o, "delayRespReceived", s->delay_resp_for);
 	streams_enc_intervals(&o, s);
 	streams_enc_jitter(&o, s);
-	so_begin(&c);
+	jsonb_begin(&c);
 	if (s->have_corr) {
 		so_sns(&c, "minNs", s->corr_min);
 		so_sns(&c, "maxNs", s->corr_max);
 	} else {
-		so_null(&c, "minNs");
-		so_null(&c, "maxNs");
+		jsonb_null(&c, "minNs");
+		jsonb_null(&c, "maxNs");
 	}
-	so_child(&o, "correction", &c);
+	jsonb_child(&o, "correction", &c);
 	if (o.err) {
 		json_object_put(o.obj);
 		return NULL;
@@ -1046,11 +972,8 @@ int streams_encode(const struct streams *st, const struct streams_own *own,
 {
 	const struct stream **v;
 	struct json_object *arr;
-	struct streams_obj o;
+	struct jsonb o;
 	unsigned int n = 0, masters = 0;
-	const char *s;
-	size_t len;
-	int r;
 
 	v = malloc(st->cap * sizeof(*v));
 	if (!v) {
@@ -1063,29 +986,29 @@ int streams_encode(const struct streams *st, const struct streams_own *own,
 		}
 	}
 	qsort(v, n, sizeof(*v), streams_order);
-	so_begin(&o);
-	so_int(&o, "v", 1);
-	so_str(&o, "type", "streams");
-	so_uint(&o, "count", n);
-	so_uint(&o, "cap", st->cap);
-	so_uint(&o, "evictions", st->evictions);
-	so_uint(&o, "dropped", st->dropped);
-	so_uint(&o, "masters", masters);
-	so_uint(&o, "extraMasters", streams_extra_masters(v, n));
+	jsonb_begin(&o);
+	jsonb_int(&o, "v", 1);
+	jsonb_str(&o, "type", "streams");
+	jsonb_uint(&o, "count", n);
+	jsonb_uint(&o, "cap", st->cap);
+	jsonb_uint(&o, "evictions", st->evictions);
+	jsonb_uint(&o, "dropped", st->dropped);
+	jsonb_uint(&o, "masters", masters);
+	jsonb_uint(&o, "extraMasters", streams_extra_masters(v, n));
 	if (own) {
 		char port[PTP_PORT_ID_STRLEN];
-		struct streams_obj c;
+		struct jsonb c;
 
 		ptp_port_id_str(&own->port, port);
-		so_begin(&c);
-		so_str(&c, "port", port);
-		so_uint(&c, "delayReqSent", own->delay_req_sent);
-		so_uint(&c, "txStamps", own->tx_stamps);
-		so_uint(&c, "delayRespReceived", own->delay_resp);
-		so_child(&o, "own", &c);
+		jsonb_begin(&c);
+		jsonb_str(&c, "port", port);
+		jsonb_uint(&c, "delayReqSent", own->delay_req_sent);
+		jsonb_uint(&c, "txStamps", own->tx_stamps);
+		jsonb_uint(&c, "delayRespReceived", own->delay_resp);
+		jsonb_child(&o, "own", &c);
 	}
 	arr = json_object_new_array();
-	so_add(&o, "streams", arr);
+	jsonb_add(&o, "streams", arr);
 	for (unsigned int i = 0; i < n && !o.err; i++) {
 		struct json_object *so = streams_enc_stream(v[i], now_ns);
 
@@ -1095,26 +1018,5 @@ int streams_encode(const struct streams *st, const struct streams_own *own,
 		}
 	}
 	free(v);
-	if (o.err) {
-		r = o.err;
-		goto out;
-	}
-	s = json_object_to_json_string_ext(
-		o.obj, JSON_C_TO_STRING_PLAIN | JSON_C_TO_STRING_NOSLASHESCAPE);
-	if (!s) {
-		r = -ENOMEM;
-		goto out;
-	}
-	len = strlen(s);
-	if (len + 2 > size || len + 1 > (size_t)INT32_MAX) {
-		r = -ENOSPC;
-		goto out;
-	}
-	memcpy(buf, s, len);
-	buf[len] = '\n';
-	buf[len + 1] = '\0';
-	r = (int)(len + 1);
-out:
-	json_object_put(o.obj);
-	return r;
+	return jsonb_finish(&o, buf, size);
 }
