@@ -1,9 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
  * The active slave's wiring (--delay-req, SPEC §6): the slave state
- * machine (slave.h), its send-only Delay_Req socket (ptp_tx.h) and that
- * socket's error queue, and the publication of its tx frames and samples.
- * The capture path hands it every rx frame it publishes.
+ * machine (slave.h), its send-only Delay_Req sockets — UDPv4, UDPv6 and
+ * L2, the one the followed master uses is spoken (ptp_tx.h) — and their
+ * error queues, and the publication of its tx frames and samples. The
+ * capture path hands it every rx frame it publishes.
  */
 #ifndef TBLK_ACTIVE_H
 #define TBLK_ACTIVE_H
@@ -30,7 +31,8 @@ struct active_config {
 	struct server *srv;
 };
 
-/* 0 or -errno with *@why naming the step. */
+/* 0 or -errno with *@why naming the step. Opens every transport's socket:
+ * the L2 one needs CAP_NET_RAW, so this runs before the privilege drop. */
 int active_new(struct active **act, struct evloop *loop,
 	       const struct active_config *cfg, const char **why);
 void active_free(struct active *act);
@@ -46,8 +48,8 @@ void active_set_mode(struct active *act, bool hw, bool hw_required, int phc,
 /* An rx frame just published. */
 void active_rx(struct active *act, const struct classify_result *r);
 
-/* The interface is back as @ifindex (reopen the socket on it), or gone
- * (@ifindex < 0: forget the master and the pending exchanges). */
+/* The interface is back as @ifindex (the same sockets send out of it), or
+ * gone (@ifindex < 0: forget the master and the pending exchanges). */
 void active_link(struct active *act, int ifindex);
 
 /* Which TX stamp our DELAY_REQ asks for and why (status `delayReqTx`):

@@ -1,8 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /*
- * The active slave (--delay-req, SPEC §6): follows one master, sends
- * multicast Delay_Req from our own portIdentity, matches TX stamps from the
- * error queue by OPT_ID key, and completes E2E samples.
+ * The active slave (--delay-req, SPEC §6): follows one master on the
+ * transport of the SYNC that made it choose, sends multicast Delay_Req on
+ * that transport from our own portIdentity, matches TX stamps from each
+ * transport's socket by that socket's OPT_ID key, and completes E2E
+ * samples.
  */
 #ifndef TBLK_SLAVE_H
 #define TBLK_SLAVE_H
@@ -13,16 +15,21 @@
 
 #include "evloop.h"
 #include "frame.h"
+#include "pkt_decode.h"
 #include "ptp_msg.h"
 
 struct slave;
 
 struct slave_ops {
-	/* Send a DELAY_REQ of @len bytes on the event socket; 0 or -errno. */
-	int (*send)(void *arg, const uint8_t *buf, size_t len);
-	/* Publish a tx frame for our own DELAY_REQ. */
-	void (*tx_frame)(void *arg, const struct ptp_msg *msg,
-			 const struct timespec *ts, bool hw);
+	/* Send a DELAY_REQ of @len bytes on transport @t's socket (one
+	 * socket per transport, each numbering its sends by OPT_ID from 0);
+	 * 0 or -errno. */
+	int (*send)(void *arg, enum pkt_transport t, const uint8_t *buf,
+		    size_t len);
+	/* Publish a tx frame for our own DELAY_REQ, sent on @t. */
+	void (*tx_frame)(void *arg, enum pkt_transport t,
+			 const struct ptp_msg *msg, const struct timespec *ts,
+			 bool hw);
 	/* Publish a completed sample. */
 	void (*sample)(void *arg, const struct frame_sample *s);
 };
@@ -35,20 +42,23 @@ int slave_new(struct slave **sl, struct evloop *loop,
 	      const struct slave_ops *ops, void *arg);
 void slave_free(struct slave *sl);
 
-/* A received, validated message, the stamp it was published with (@hw: a
- * NIC stamp) and the kernel's software stamp of it (@sw, NULL if none). */
-void slave_rx(struct slave *sl, const struct ptp_msg *msg,
+/* A received, validated message, the transport it came on, the stamp it
+ * was published with (@hw: a NIC stamp) and the kernel's software stamp
+ * of it (@sw, NULL if none). */
+void slave_rx(struct slave *sl, enum pkt_transport t, const struct ptp_msg *msg,
 	      const struct timespec *ts, bool hw, const struct timespec *sw);
 
-/* A TX stamp from the error queue: OPT_ID @key. */
-void slave_tx_stamp(struct slave *sl, uint32_t key, const struct timespec *ts,
-		    bool hw);
+/* A TX stamp from the error queue of transport @t's socket: OPT_ID @key,
+ * that socket's count. */
+void slave_tx_stamp(struct slave *sl, enum pkt_transport t, uint32_t key,
+		    const struct timespec *ts, bool hw);
 
 /* TX stamps not seen within 10 ms so far (SPEC §6 txTimeouts). */
 uint64_t slave_tx_timeouts(const struct slave *sl);
 
 /* DELAY_RESP naming our port that were not accepted: from another master
- * or domain, for no outstanding seqId, or a duplicate. */
+ * or domain, on another transport than the master's, for no outstanding
+ * seqId, or a duplicate. */
 uint64_t slave_rejected(const struct slave *sl);
 
 /* Our own exchange so far: DELAY_REQs sent, their TX stamps matched

@@ -3,7 +3,8 @@
  * Decoder for the control messages of a recvmsg() on a timestamping socket:
  * SCM_TIMESTAMPING (old and _NEW layouts), IP_PKTINFO,
  * SCM_TIMESTAMPING_PKTINFO, SO_RXQ_OVFL, PACKET_AUXDATA (the VLAN tag the
- * kernel took out of a captured frame) and IP_RECVERR on the error queue.
+ * kernel took out of a captured frame) and, on the error queue, IP_RECVERR,
+ * IPV6_RECVERR and PACKET_TX_TIMESTAMP (a packet socket's).
  * Pure: reads only the msghdr it is given.
  */
 #ifndef TBLK_TS_CMSG_H
@@ -23,7 +24,7 @@ enum ts_cmsg_flags {
 	TS_CMSG_HW = 1 << 1,	     /* ts[2], a raw hardware (PHC) stamp */
 	TS_CMSG_PKTINFO = 1 << 2,    /* IP_PKTINFO */
 	TS_CMSG_TS_PKTINFO = 1 << 3, /* SCM_TIMESTAMPING_PKTINFO */
-	TS_CMSG_EXTERR = 1 << 4,     /* IP_RECVERR / IPV6_RECVERR */
+	TS_CMSG_EXTERR = 1 << 4,     /* IP(V6)_RECVERR, PACKET_TX_TIMESTAMP */
 	TS_CMSG_OVFL = 1 << 5,	     /* SO_RXQ_OVFL drop counter */
 	TS_CMSG_TS_NEW = 1 << 6,     /* stamps came as SCM_TIMESTAMPING_NEW */
 	TS_CMSG_AUXDATA = 1 << 7,    /* PACKET_AUXDATA */
@@ -40,7 +41,8 @@ struct ts_cmsg {
 	/* SCM_TIMESTAMPING_PKTINFO: the interface that stamped it */
 	int ts_ifindex;
 	uint32_t ts_pkt_length;
-	/* IP_RECVERR: ee_origin, ee_info (SCM_TSTAMP_*), ee_data (OPT_ID) */
+	/* the error queue's extended error: ee_origin, ee_info
+	 * (SCM_TSTAMP_*), ee_data (OPT_ID) */
 	struct sock_extended_err ee;
 	/* SO_RXQ_OVFL: the socket's cumulative drop count */
 	uint32_t drops;

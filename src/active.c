@@ -23,15 +23,28 @@
  * before it takes the NIC's TX stamp slot. */
 #define ACTIVE_OBSERVE_NS   (4ULL * 1000000000ULL)
 #define ACTIVE_OBSERVE_RESP 8
+#define ACTIVE_TRANSPORTS   (PKT_L2 + 1) /* indexed by enum pkt_transport */
+
+struct active;
+
+/* One Delay_Req socket and the context of its error-queue handler. */
+struct active_sock {
+	struct active *act;
+	struct ptp_tx tx;
+	bool open;
+};
 
 struct active {
 	struct evloop *loop;
 	const char *iface;
 	struct server *srv;
 	struct slave *slave;
-	struct ptp_tx tx;
-	bool tx_open;
+	/* SPEC §6: one socket per transport, opened at start (the packet
+	 * socket needs CAP_NET_RAW, gone after the drop) and kept: a
+	 * re-created interface is re-targeted, never reopened */
+	struct active_sock sock[ACTIVE_TRANSPORTS];
 	int ifindex;
+	bool link_down;
 	bool hw, hw_required;
 	/* SPEC §6: our DELAY_REQ takes the NIC's (often single) TX stamp
 	 * slot only when no other PTP port of this host exchanges on it */
@@ -59,17 +72,22 @@ static void active_publish(struct active *act, unsigned int sub, int len)
 	server_broadcast(act->srv, sub, act->frame, (size_t)len);
 }
 
-static int active_send(void *arg, const uint8_t *buf, size_t len)
+static int active_send(void *arg, enum pkt_transport t, const uint8_t *buf,
+		       size_t len)
 {
 	struct active *act = arg;
 
-	if (!act->tx_open) {
+	if ((unsigned int)t >= ACTIVE_TRANSPORTS || !act->sock[t].open) {
+		return -EAFNOSUPPORT;
+	}
+	if (act->link_down) {
 		return -ENETDOWN;
 	}
-	return ptp_tx_send(&act->tx, buf, len);
+	return ptp_tx_send(&act->sock[t].tx, buf, len);
 }
 
-static void active_tx_frame(void *arg, const struct ptp_msg *msg,
+static void active_tx_frame(void *arg, enum pkt_transport t,
+			    const struct ptp_msg *msg,
 			    const struct timespec *ts, bool hw)
 {
 	struct active *act = arg;
@@ -80,7 +98,7 @@ static void active_tx_frame(void *arg, const struct ptp_msg *msg,
 		.hw = hw,
 		.iface = act->iface,
 		.phc = act->phc,
-		.transport = "udp4",
+		.transport = pkt_transport_name(t),
 	};
 
 	/* Promise 1 holds for our own stamps too: under --timestamping
@@ -110,12 +128,15 @@ static const struct slave_ops active_slave_ops = {
 	.sample = active_sample,
 };
 
-/* TX stamps of our Delay_Req; anything else the kernel queued there is
- * drained and ignored. */
+/* TX stamps of our Delay_Req from one socket's error queue (IP_RECVERR,
+ * IPV6_RECVERR or PACKET_TX_TIMESTAMP beside the stamp), handed to the
+ * slave with the socket they came from; anything else the kernel queued
+ * there is drained and ignored. */
 static void active_errqueue(struct evloop *loop, int fd, uint32_t events,
 			    void *arg)
 {
-	struct active *act = arg;
+	struct active_sock *s = arg;
+	struct active *act = s->act;
 
 	(void)loop;
 	(void)events;
@@ -145,37 +166,64 @@ static void active_errqueue(struct evloop *loop, int fd, uint32_t events,
 			continue;
 		}
 		hw = act->tx_hw && (tc.flags & TS_CMSG_HW);
-		slave_tx_stamp(act->slave, tc.ee.ee_data, hw ? &tc.hw : &tc.sw,
-			       hw);
+		slave_tx_stamp(act->slave, s->tx.transport, tc.ee.ee_data,
+			       hw ? &tc.hw : &tc.sw, hw);
 	}
 }
 
 static void active_tx_close(struct active *act)
 {
-	if (act->tx_open) {
-		ev_del(act->loop, act->tx.fd);
-		ptp_tx_close(&act->tx);
-		act->tx_open = false;
+	for (int t = PKT_UDP4; t < ACTIVE_TRANSPORTS; t++) {
+		struct active_sock *s = &act->sock[t];
+
+		if (s->open) {
+			ev_del(act->loop, s->tx.fd);
+			ptp_tx_close(&s->tx);
+			s->open = false;
+		}
 	}
 }
 
-static int active_tx_open(struct active *act, const char **why)
+static int active_sock_open(struct active *act, enum pkt_transport t,
+			    const char **why)
 {
+	struct active_sock *s = &act->sock[t];
 	int r;
 
-	active_tx_close(act);
-	r = ptp_tx_open(&act->tx, act->ifindex, act->tx_hw, why);
+	s->act = act;
+	r = ptp_tx_open(&s->tx, t, act->ifindex, act->tx_hw, why);
 	if (r) {
 		return r;
 	}
 	/* The error queue raises EPOLLERR whatever is asked for. */
-	r = ev_add(act->loop, act->tx.fd, 0, active_errqueue, act);
+	r = ev_add(act->loop, s->tx.fd, 0, active_errqueue, s);
 	if (r) {
 		*why = "epoll";
-		ptp_tx_close(&act->tx);
+		ptp_tx_close(&s->tx);
 		return r;
 	}
-	act->tx_open = true;
+	s->open = true;
+	return 0;
+}
+
+/* Every transport's socket, now: the packet socket cannot be made after
+ * the privilege drop. A kernel without IPv6 (EAFNOSUPPORT) leaves UDPv6
+ * out; a master on it then gets no Delay_Req, said at send time. */
+static int active_tx_open(struct active *act, const char **why)
+{
+	int r;
+
+	for (int t = PKT_UDP4; t < ACTIVE_TRANSPORTS; t++) {
+		r = active_sock_open(act, (enum pkt_transport)t, why);
+		if (r == -EAFNOSUPPORT && t == PKT_UDP6) {
+			log_warning("%s: no UDPv6 Delay_Req socket: %s: %s",
+				    act->iface, *why, strerror(-r));
+			continue;
+		}
+		if (r) {
+			return r;
+		}
+	}
 	return 0;
 }
 
@@ -194,7 +242,9 @@ int active_new(struct active **actp, struct evloop *loop,
 	act->srv = cfg->srv;
 	act->ifindex = cfg->ifindex;
 	act->phc = -1;
-	act->tx.fd = -1;
+	for (int t = 0; t < ACTIVE_TRANSPORTS; t++) {
+		act->sock[t].tx.fd = -1;
+	}
 	act->tx_policy = cfg->tx_policy;
 	act->ptp4l_present = cfg->ptp4l_uds;
 	act->observe_from_ns = ev_now_ns();
@@ -227,12 +277,12 @@ void active_free(struct active *act)
 }
 
 /* The TX stamp kind in force, from the policy and what has been seen;
- * the socket is reopened when it changes (its flags name it). */
+ * each socket's SO_TIMESTAMPING flags are changed in place when it
+ * changes (the packet socket could not be made again). */
 static void active_tx_decide(struct active *act)
 {
 	bool want = false;
 	const char *why = "hardware";
-	const char *err = "";
 
 	if (!act->hw) {
 		why = "software:no-hardware";
@@ -254,10 +304,22 @@ static void active_tx_decide(struct active *act)
 	}
 	act->tx_hw = want;
 	log_info("%s: Delay_Req TX stamps now %s", act->iface, why);
-	if (act->tx_open && active_tx_open(act, &err)) {
-		log_ratelimited(&act->rl, LOG_ERR,
-				"%s: cannot reopen the Delay_Req socket: %s",
-				act->iface, err);
+	for (int t = PKT_UDP4; t < ACTIVE_TRANSPORTS; t++) {
+		struct active_sock *s = &act->sock[t];
+		int r;
+
+		if (!s->open) {
+			continue;
+		}
+		r = ptp_tx_set_hw(&s->tx, want);
+		if (r) {
+			log_ratelimited(&act->rl, LOG_ERR,
+					"%s: SO_TIMESTAMPING on the %s "
+					"Delay_Req socket: %s",
+					act->iface,
+					pkt_transport_name(s->tx.transport),
+					strerror(-r));
+		}
 	}
 }
 
@@ -313,31 +375,46 @@ void active_rx(struct active *act, const struct classify_result *r)
 	if (act->tx_policy == DREQ_TX_AUTO && !act->tx_hw) {
 		active_tx_decide(act);
 	}
-	slave_rx(act->slave, &r->msg, &r->stamp, r->hw,
+	slave_rx(act->slave, r->pkt.transport, &r->msg, &r->stamp, r->hw,
 		 r->have_sw ? &r->sw : NULL);
 }
 
+/* The sockets stay open through a link going away: their error queues
+ * are drained as ever (a stamp of a send before it is stale, dropped by
+ * the slave), and a re-created interface only changes the ifindex they
+ * send out of, which needs no privilege. */
 void active_link(struct active *act, int ifindex)
 {
-	const char *why = "";
-	int r;
-
 	if (ifindex < 0) {
-		active_tx_close(act);
+		act->link_down = true;
 		slave_reset(act->slave);
 		return;
 	}
-	if (ifindex == act->ifindex && act->tx_open) {
+	if (ifindex == act->ifindex && !act->link_down) {
+		return;
+	}
+	act->link_down = false;
+	slave_reset(act->slave);
+	if (ifindex == act->ifindex) {
 		return;
 	}
 	act->ifindex = ifindex;
-	slave_reset(act->slave);
-	r = active_tx_open(act, &why);
-	if (r) {
-		log_ratelimited(&act->rl, LOG_ERR,
-				"%s: cannot reopen the Delay_Req socket: %s: "
-				"%s",
-				act->iface, why, strerror(-r));
+	for (int t = PKT_UDP4; t < ACTIVE_TRANSPORTS; t++) {
+		struct active_sock *s = &act->sock[t];
+		int r;
+
+		if (!s->open) {
+			continue;
+		}
+		r = ptp_tx_retarget(&s->tx, ifindex);
+		if (r) {
+			log_ratelimited(&act->rl, LOG_ERR,
+					"%s: cannot move the %s Delay_Req "
+					"socket to ifindex %d: %s",
+					act->iface,
+					pkt_transport_name(s->tx.transport),
+					ifindex, strerror(-r));
+		}
 	}
 }
 

@@ -436,7 +436,15 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 			.srv = sc->srv,
 		};
 
+		/* before privs_drop: the L2 Delay_Req socket is a packet
+		 * socket (CAP_NET_RAW), made once and kept */
 		r = active_new(&sc->act, sc->loop, &ac, &why);
+		if (r == -EPERM || r == -EACCES) {
+			return sidecar_refuse(EX_NOPERM,
+					      "active slave: %s: %s (a packet "
+					      "socket needs CAP_NET_RAW)",
+					      why, strerror(-r));
+		}
 		if (r) {
 			return sidecar_refuse(EX_OSERR, "active slave: %s: %s",
 					      why, strerror(-r));
@@ -479,7 +487,8 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 
 	/* SPEC §7: nothing at run time needs a capability but re-arming
 	 * SIOCSHWTSTAMP after a NIC reset (hardware modes with ensure). The
-	 * capture socket is open and re-binding it needs none. */
+	 * capture socket and the Delay_Req sockets are open; re-binding the
+	 * one and re-targeting the others need none. */
 	if (cfg->ts != TS_SOFTWARE && cfg->hwts == HWTS_ENSURE) {
 		keep |= PRIVS_KEEP_NET_ADMIN;
 	}

@@ -2,7 +2,9 @@
 /*
  * Active slave (SPEC §6). Multicast only: a unicast Delay_Resp would reach
  * only the last socket bound to the port and could be stolen from a
- * co-resident ptp4l.
+ * co-resident ptp4l. It speaks the master's transport: the one of the
+ * SYNC that made it choose; the master's messages on another transport
+ * are another exchange and not ours.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -16,6 +18,7 @@
 #define NSEC_PER_SEC		1000000000ULL
 #define SLAVE_TX_TIMEOUT_NS	10000000ULL /* SPEC §6: 10 ms */
 #define SLAVE_PENDING		4
+#define SLAVE_TRANSPORTS	(PKT_L2 + 1) /* indexed by enum pkt_transport */
 #define SLAVE_ANNOUNCE_TIMEOUTS 3
 /* SPEC §6: no profile asks a slave for more than 128 Delay_Req/s, nor
  * for fewer than one per 32 s. */
@@ -44,8 +47,9 @@ struct slave_sync {
 
 struct slave_pending {
 	bool used;
-	uint16_t seq; /* our DELAY_REQ sequenceId */
-	uint32_t key; /* OPT_ID of its send */
+	uint16_t seq;		      /* our DELAY_REQ sequenceId */
+	enum pkt_transport transport; /* the socket it went out on */
+	uint32_t key;		      /* OPT_ID of its send on that socket */
 	uint64_t sent_ns;
 	bool have_t3;
 	bool timed_out;
@@ -70,6 +74,7 @@ struct slave {
 	/* the master we follow */
 	bool have_master;
 	struct ptp_port_id master;
+	enum pkt_transport transport; /* the master's: our Delay_Req's too */
 	uint8_t gm[PTP_CLOCK_ID_LEN];
 	uint8_t master_domain;
 	int8_t log_announce;
@@ -81,7 +86,8 @@ struct slave {
 	struct slave_sync last; /* the latest complete one */
 	struct slave_pending pend[SLAVE_PENDING];
 	uint16_t seq;
-	uint32_t tx_key; /* the kernel's OPT_ID counter, mirrored */
+	/* each socket's OPT_ID counter (the kernel's sk_tskey), mirrored */
+	uint32_t tx_key[SLAVE_TRANSPORTS];
 	/* the SYNC the last Delay_Req went out after: one Delay_Req per
 	 * SYNC at most, so never faster than the master's SYNC rate */
 	bool sent_since_sync;
@@ -264,7 +270,7 @@ static void slave_send(struct slave *sl)
 			p = &sl->pend[i];
 		}
 	}
-	r = sl->ops->send(sl->arg, buf, (size_t)len);
+	r = sl->ops->send(sl->arg, sl->transport, buf, (size_t)len);
 	if (r) {
 		log_ratelimited(&sl->rl_send, LOG_WARNING,
 				"sending Delay_Req: %s", strerror(-r));
@@ -275,12 +281,13 @@ static void slave_send(struct slave *sl)
 	*p = (struct slave_pending){
 		.used = true,
 		.seq = sl->seq,
-		.key = sl->tx_key,
+		.transport = sl->transport,
+		.key = sl->tx_key[sl->transport],
 		.sent_ns = ev_now_ns(),
 		.sync = sl->last,
 	};
-	/* OPT_ID numbers every datagram sent on the socket from 0 */
-	sl->tx_key++;
+	/* OPT_ID numbers every packet sent on a socket from 0 */
+	sl->tx_key[sl->transport]++;
 	sl->seq++;
 	ev_timer_arm(sl->loop, sl->tx_tfd, SLAVE_TX_TIMEOUT_NS, 0);
 }
@@ -354,10 +361,12 @@ static void slave_watch_tick(struct evloop *loop, int fd, uint32_t events,
 	}
 }
 
-static struct slave_pending *slave_find_key(struct slave *sl, uint32_t key)
+static struct slave_pending *slave_find_key(struct slave *sl,
+					    enum pkt_transport t, uint32_t key)
 {
 	for (int i = 0; i < SLAVE_PENDING; i++) {
-		if (sl->pend[i].used && sl->pend[i].key == key) {
+		if (sl->pend[i].used && sl->pend[i].transport == t &&
+		    sl->pend[i].key == key) {
 			return &sl->pend[i];
 		}
 	}
@@ -365,16 +374,18 @@ static struct slave_pending *slave_find_key(struct slave *sl, uint32_t key)
 }
 
 /*
- * The kernel numbers the datagrams of a socket from 0 once OPT_ID is set
- * (sk_tskey, reported in ee_data) and we mirror that count. The mirror
- * drifts when the sockets are reopened (the interface was re-created: a
- * new socket counts from 0 again) or when a send failed after the kernel
- * had numbered it (an error from the device queue). A stamp that no
- * pending send expects, arriving while exactly one send awaits its stamp
- * and that send is the newest, can only be that send's: adopt the
- * kernel's numbering. Anything else is a stale stamp and is dropped.
+ * The kernel numbers the packets of each socket from 0 once OPT_ID is set
+ * (sk_tskey, reported in ee_data; a UDP socket's and, seen on 6.18, a
+ * packet socket's alike) and we mirror each socket's count. A mirror
+ * drifts when a send failed after the kernel had numbered it (an error
+ * from the device queue). A stamp from a socket that no pending send of
+ * that socket expects, arriving while exactly one send of that socket
+ * awaits its stamp and that send is the socket's newest, can only be that
+ * send's: adopt the kernel's numbering. Anything else is a stale stamp
+ * and is dropped; a stamp never completes a send of another socket.
  */
-static struct slave_pending *slave_resync(struct slave *sl, uint32_t key)
+static struct slave_pending *slave_resync(struct slave *sl,
+					  enum pkt_transport t, uint32_t key)
 {
 	struct slave_pending *waiting = NULL, *newest = NULL;
 	int n = 0;
@@ -382,7 +393,7 @@ static struct slave_pending *slave_resync(struct slave *sl, uint32_t key)
 	for (int i = 0; i < SLAVE_PENDING; i++) {
 		struct slave_pending *p = &sl->pend[i];
 
-		if (!p->used) {
+		if (!p->used || p->transport != t) {
 			continue;
 		}
 		if (!newest || p->sent_ns > newest->sent_ns) {
@@ -397,22 +408,26 @@ static struct slave_pending *slave_resync(struct slave *sl, uint32_t key)
 		return NULL;
 	}
 	log_ratelimited(&sl->rl_resync, LOG_INFO,
-			"TX stamp key %u where %u was expected (sockets "
-			"reopened?): following the kernel's count",
-			key, waiting->key);
+			"%s TX stamp key %u where %u was expected: following "
+			"the kernel's count",
+			pkt_transport_name(t), key, waiting->key);
 	waiting->key = key;
-	sl->tx_key = key + 1;
+	sl->tx_key[t] = key + 1;
 	return waiting;
 }
 
-void slave_tx_stamp(struct slave *sl, uint32_t key, const struct timespec *ts,
-		    bool hw)
+void slave_tx_stamp(struct slave *sl, enum pkt_transport t, uint32_t key,
+		    const struct timespec *ts, bool hw)
 {
-	struct slave_pending *p = slave_find_key(sl, key);
+	struct slave_pending *p;
 	struct ptp_msg m;
 
+	if ((unsigned int)t >= SLAVE_TRANSPORTS) {
+		return;
+	}
+	p = slave_find_key(sl, t, key);
 	if (!p) {
-		p = slave_resync(sl, key);
+		p = slave_resync(sl, t, key);
 	}
 	if (!p || p->have_t3) {
 		return;
@@ -427,17 +442,19 @@ void slave_tx_stamp(struct slave *sl, uint32_t key, const struct timespec *ts,
 	p->t3 = *ts;
 	p->t3_hw = hw;
 	slave_delay_req(sl, p->seq, &m);
-	sl->ops->tx_frame(sl->arg, &m, ts, hw);
+	sl->ops->tx_frame(sl->arg, p->transport, &m, ts, hw);
 	if (p->have_t4) {
 		slave_complete(sl, p);
 	}
 }
 
-static void slave_take_master(struct slave *sl, const struct ptp_msg *msg)
+static void slave_take_master(struct slave *sl, enum pkt_transport t,
+			      const struct ptp_msg *msg)
 {
 	char id[PTP_PORT_ID_STRLEN];
 
 	sl->have_master = true;
+	sl->transport = t;
 	sl->master = msg->hdr.src;
 	sl->master_domain = msg->hdr.domain;
 	memcpy(sl->gm, msg->hdr.src.clock_id, sizeof(sl->gm));
@@ -447,19 +464,21 @@ static void slave_take_master(struct slave *sl, const struct ptp_msg *msg)
 	/* a forged SYNC can make us choose: rate limited, like every line a
 	 * remote sender can cause */
 	log_ratelimited(&sl->rl_follow, LOG_NOTICE,
-			"following master %s in domain %u", id,
-			sl->master_domain);
+			"following master %s in domain %u over %s", id,
+			sl->master_domain, pkt_transport_name(t));
 	slave_schedule(sl);
 }
 
 /*
  * A DELAY_RESP naming our portIdentity completes an exchange only when it
- * comes from the master we follow, in its domain, for a Delay_Req still
- * outstanding, and only once; anything else addressed to us is forged or
- * stale: counted, never acted on. One for another port is someone else's
- * exchange (ptp4l's) and none of our business.
+ * comes from the master we follow, in its domain, on the transport our
+ * Delay_Req went out on, for a Delay_Req still outstanding, and only once;
+ * anything else addressed to us is forged or stale: counted, never acted
+ * on. One for another port is someone else's exchange (ptp4l's) and none
+ * of our business.
  */
-static void slave_delay_resp(struct slave *sl, const struct ptp_msg *msg)
+static void slave_delay_resp(struct slave *sl, enum pkt_transport t,
+			     const struct ptp_msg *msg)
 {
 	const struct ptp_header *h = &msg->hdr;
 	struct slave_pending *p;
@@ -468,14 +487,14 @@ static void slave_delay_resp(struct slave *sl, const struct ptp_msg *msg)
 		return;
 	}
 	if (!sl->have_master || h->domain != sl->master_domain ||
-	    !ptp_port_id_equal(&h->src, &sl->master)) {
+	    !ptp_port_id_equal(&h->src, &sl->master) || t != sl->transport) {
 		sl->rejected++;
 		return;
 	}
 	/* the playbook's gate is DELAY_RESP == DELAY_REQ: duplicates count */
 	sl->x.delay_resp++;
 	p = slave_find_seq(sl, h->seq_id);
-	if (!p || p->have_t4) {
+	if (!p || p->transport != t || p->have_t4) {
 		sl->rejected++;
 		return;
 	}
@@ -499,26 +518,31 @@ static void slave_delay_resp(struct slave *sl, const struct ptp_msg *msg)
 	 * the exchange (slave_tx_stamp) */
 }
 
-void slave_rx(struct slave *sl, const struct ptp_msg *msg,
+void slave_rx(struct slave *sl, enum pkt_transport t, const struct ptp_msg *msg,
 	      const struct timespec *ts, bool hw, const struct timespec *sw)
 {
 	const struct ptp_header *h = &msg->hdr;
 
+	if ((unsigned int)t >= SLAVE_TRANSPORTS || t == 0) {
+		return;
+	}
 	if (sl->domain >= 0 && h->domain != sl->domain) {
 		return;
 	}
 	if (h->msg_type == PTP_DELAY_RESP) {
-		slave_delay_resp(sl, msg);
+		slave_delay_resp(sl, t, msg);
 		return;
 	}
 	if (!sl->have_master) {
 		if (h->msg_type != PTP_SYNC) {
 			return;
 		}
-		slave_take_master(sl, msg);
+		slave_take_master(sl, t, msg);
 	}
+	/* the same portIdentity on another transport is another exchange:
+	 * a FOLLOW_UP there must not complete our SYNC */
 	if (h->domain != sl->master_domain ||
-	    !ptp_port_id_equal(&h->src, &sl->master)) {
+	    !ptp_port_id_equal(&h->src, &sl->master) || t != sl->transport) {
 		return;
 	}
 	sl->last_heard_ns = ev_now_ns();

@@ -36,6 +36,9 @@
 #ifndef SOL_PACKET
 #define SOL_PACKET 263
 #endif
+#ifndef PACKET_TX_TIMESTAMP
+#define PACKET_TX_TIMESTAMP 16
+#endif
 
 /*
  * ip_recv_error() and ipv6_recv_error() put the extended error and the
@@ -121,6 +124,10 @@ static size_t ts_cmsg_expected(int level, int type)
 		return sizeof(struct ts_cmsg_err6);
 	} else if (level == SOL_PACKET && type == PACKET_AUXDATA) {
 		return sizeof(struct tpacket_auxdata);
+	} else if (level == SOL_PACKET && type == PACKET_TX_TIMESTAMP) {
+		/* packet_recvmsg() -> sock_recv_errqueue(): the extended
+		 * error alone, no offender (seen: cmsg_len 32 on 6.18) */
+		return sizeof(struct sock_extended_err);
 	}
 	return 0;
 }
@@ -155,7 +162,7 @@ static void ts_cmsg_decode(struct ts_cmsg *out, int level, int type,
 		}
 		return;
 	}
-	if (level == SOL_PACKET) {
+	if (level == SOL_PACKET && type == PACKET_AUXDATA) {
 		struct tpacket_auxdata aux;
 
 		memcpy(&aux, data, sizeof(aux));
@@ -177,7 +184,8 @@ static void ts_cmsg_decode(struct ts_cmsg *out, int level, int type,
 		out->flags |= TS_CMSG_PKTINFO;
 		return;
 	}
-	/* IP_RECVERR or IPV6_RECVERR: the ee comes first in both. */
+	/* IP_RECVERR, IPV6_RECVERR or PACKET_TX_TIMESTAMP: the ee comes
+	 * first in all three. */
 	memcpy(&out->ee, data, sizeof(out->ee));
 	out->flags |= TS_CMSG_EXTERR;
 }

@@ -43,6 +43,9 @@
 #ifndef SO_TIMESTAMPING_OLD
 #define SO_TIMESTAMPING_OLD 37
 #endif
+#ifndef PACKET_TX_TIMESTAMP
+#define PACKET_TX_TIMESTAMP 16
+#endif
 
 /* ---- building control buffers ---------------------------------------- */
 
@@ -625,6 +628,8 @@ static const struct known known[] = {
 	 TS_CMSG_EXTERR},
 	{"PACKET_AUXDATA", SOL_PACKET, PACKET_AUXDATA,
 	 sizeof(struct tpacket_auxdata), TS_CMSG_AUXDATA},
+	{"PACKET_TX_TIMESTAMP", SOL_PACKET, PACKET_TX_TIMESTAMP,
+	 sizeof(struct sock_extended_err), TS_CMSG_EXTERR},
 };
 
 /* A payload that decodes to something visible for every known type. */
@@ -933,6 +938,43 @@ static void test_errqueue_v6(void **state)
 	assert_int_equal(o.bad, 1);
 }
 
+/*
+ * A packet socket's TX stamp: SOL_PACKET / PACKET_TX_TIMESTAMP carrying
+ * the extended error alone (no offender), beside SCM_TIMESTAMPING_NEW.
+ */
+static void test_errqueue_packet(void **state)
+{
+	struct scm_timestamping64 st = ts_new(T_SW_SEC, T_SW_NS, 0, 0);
+	struct sock_extended_err ee;
+	struct cbuf c = {.len = 0};
+	struct ts_cmsg o;
+	struct err4 e4;
+
+	(void)state;
+	memset(&ee, 0, sizeof(ee));
+	ee.ee_errno = ENOMSG;
+	ee.ee_origin = SO_EE_ORIGIN_TIMESTAMPING;
+	ee.ee_info = SCM_TSTAMP_SND;
+	ee.ee_data = 3;
+	cbuf_add(&c, SOL_SOCKET, SCM_TIMESTAMPING_NEW, &st, sizeof(st));
+	cbuf_add(&c, SOL_PACKET, PACKET_TX_TIMESTAMP, &ee, sizeof(ee));
+	assert_int_equal(parse(&c, MSG_ERRQUEUE, &o, "errq_packet"), 0);
+	assert_int_equal(o.flags, TS_CMSG_SW | TS_CMSG_TS_NEW | TS_CMSG_EXTERR);
+	assert_sw(&o);
+	assert_int_equal(o.ee.ee_origin, SO_EE_ORIGIN_TIMESTAMPING);
+	assert_int_equal(o.ee.ee_info, SCM_TSTAMP_SND);
+	assert_int_equal(o.ee.ee_data, 3);
+
+	/* Broken: an IP_RECVERR-sized payload under the packet type. */
+	c.len = 0;
+	memset(&e4, 0, sizeof(e4));
+	e4.ee = ee;
+	cbuf_add(&c, SOL_PACKET, PACKET_TX_TIMESTAMP, &e4, sizeof(e4));
+	assert_int_equal(parse(&c, MSG_ERRQUEUE, &o, NULL), 0);
+	assert_int_equal(o.flags, 0);
+	assert_int_equal(o.bad, 1);
+}
+
 /* ---- the real kernel -------------------------------------------------- */
 
 static int64_t ts_ns(const struct timespec *t)
@@ -1094,6 +1136,66 @@ static void test_real_tx_errqueue(void **state)
 	assert_true(llabs(ts_ns(&now) - ts_ns(&o.sw)) < 1000000000LL);
 }
 
+/*
+ * The kernel's own packet-socket TX stamps (an AF_PACKET SOCK_DGRAM socket
+ * with protocol 0, as ptp_tx opens for L2, sending 0x88F7 out of lo):
+ * PACKET_TX_TIMESTAMP decodes, and OPT_ID numbers the sends of this socket
+ * 0, 1, 2 in ee_data. Needs CAP_NET_RAW, else skipped.
+ */
+static void test_real_tx_errqueue_packet(void **state)
+{
+	int flags = SOF_TIMESTAMPING_TX_SOFTWARE | SOF_TIMESTAMPING_SOFTWARE |
+		    SOF_TIMESTAMPING_OPT_ID | SOF_TIMESTAMPING_OPT_TSONLY;
+	struct sockaddr_ll to = {
+		.sll_family = AF_PACKET,
+		.sll_protocol = htons(0x88f7),
+		.sll_halen = 6,
+		.sll_addr = {0x01, 0x1b, 0x19, 0x00, 0x00, 0x00},
+	};
+	unsigned char ptp[44] = {0x01, 0x02, 0x00, 0x2c};
+	int fd;
+
+	(void)state;
+	to.sll_ifindex = (int)if_nametoindex("lo");
+	fd = socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (fd < 0 || to.sll_ifindex <= 0) {
+		if (fd >= 0) {
+			close(fd);
+		}
+		skip();
+	}
+	assert_int_equal(setsockopt(fd, SOL_SOCKET, SO_TIMESTAMPING, &flags,
+				    sizeof(flags)),
+			 0);
+	for (uint32_t k = 0; k < 3; k++) {
+		_Alignas(struct cmsghdr) unsigned char ctl[512];
+		unsigned char buf[64];
+		struct iovec iov = {.iov_base = buf, .iov_len = sizeof(buf)};
+		struct pollfd pfd = {.fd = fd, .events = 0};
+		struct msghdr m;
+		struct ts_cmsg o;
+
+		assert_int_equal(sendto(fd, ptp, sizeof(ptp), 0,
+					(struct sockaddr *)&to, sizeof(to)),
+				 sizeof(ptp));
+		assert_int_equal(poll(&pfd, 1, 1000), 1);
+		memset(&m, 0, sizeof(m));
+		m.msg_iov = &iov;
+		m.msg_iovlen = 1;
+		m.msg_control = ctl;
+		m.msg_controllen = sizeof(ctl);
+		assert_int_equal(recvmsg(fd, &m, MSG_ERRQUEUE), 0);
+		assert_int_equal(ts_cmsg_parse(&m, &o), 0);
+		assert_int_equal(o.bad, 0);
+		assert_true(o.flags & TS_CMSG_EXTERR);
+		assert_true(o.flags & TS_CMSG_SW);
+		assert_int_equal(o.ee.ee_origin, SO_EE_ORIGIN_TIMESTAMPING);
+		assert_int_equal(o.ee.ee_info, SCM_TSTAMP_SND);
+		assert_int_equal(o.ee.ee_data, k);
+	}
+	close(fd);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -1126,9 +1228,11 @@ int main(void)
 		cmocka_unit_test(test_errqueue_hw),
 		cmocka_unit_test(test_errqueue_icmp),
 		cmocka_unit_test(test_errqueue_v6),
+		cmocka_unit_test(test_errqueue_packet),
 		cmocka_unit_test(test_real_rx_old),
 		cmocka_unit_test(test_real_rx_new),
 		cmocka_unit_test(test_real_tx_errqueue),
+		cmocka_unit_test(test_real_tx_errqueue_packet),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
