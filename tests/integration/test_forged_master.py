@@ -158,7 +158,7 @@ def log_lines(text):
 
 SILENT = re.compile(r"^master \S+ silent for 3 announce intervals; "
                     r"choosing again$")
-FOLLOW = re.compile(r"^following master \S+ in domain \d+$")
+FOLLOW = re.compile(r"^following master \S+ in domain \d+ over (udp4|udp6|l2)$")
 
 
 def test_announce_interval_cannot_shorten_timeout(sidecar, netpair, workdir,
