@@ -17,7 +17,8 @@
 /* Dynamic POSIX clock id of an open /dev/ptpN (the kernel's
  * include/linux/posix-timers.h: CLOCKFD 3, fd in the high bits). */
 #ifndef FD_TO_CLOCKID
-#define FD_TO_CLOCKID(fd) ((~(clockid_t)(fd) << 3) | 3)
+/* computed unsigned: the kernel's ~fd << 3 shifts a negative int */
+#define FD_TO_CLOCKID(fd) ((clockid_t)((~(unsigned int)(fd) << 3) | 3u))
 #endif
 
 const char *phc_method_name(enum phc_method m)

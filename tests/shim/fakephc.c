@@ -72,7 +72,8 @@
 #include <unistd.h>
 
 #ifndef FD_TO_CLOCKID
-#define FD_TO_CLOCKID(fd) ((~(clockid_t)(fd) << 3) | 3)
+/* computed unsigned: the kernel's ~fd << 3 shifts a negative int */
+#define FD_TO_CLOCKID(fd) ((clockid_t)((~(unsigned int)(fd) << 3) | 3u))
 #endif
 /* The strict-flag twins of linux 5.8+; 6.1 headers have them. */
 #ifndef PTP_CLOCK_GETCAPS2
