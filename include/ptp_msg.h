@@ -171,7 +171,7 @@ int ptp_msg_build(const struct ptp_msg *msg, uint8_t *buf, size_t size);
 /*
  * PTP MANAGEMENT (IEEE 1588-2019 clause 15) as ptp4l speaks it on its UDS:
  * one MANAGEMENT or MANAGEMENT_ERROR_STATUS TLV per message. Layouts of the
- * linuxptp-specific ids (…_NP) follow linuxptp 3.1.1.
+ * linuxptp-specific ids (the _NP ones) follow linuxptp 3.1.1.
  */
 #define PTP_TLV_MANAGEMENT		0x0001
 #define PTP_TLV_MANAGEMENT_ERROR_STATUS 0x0002
