@@ -6,6 +6,7 @@
  * overlays portably, and a packed overlay would invite unaligned access.
  */
 #include <errno.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -386,4 +387,326 @@ int ptp_msg_build(const struct ptp_msg *msg, uint8_t *buf, size_t size)
 	buf[33] = (uint8_t)h->log_interval;
 	build_body(msg, buf + PTP_HDR_LEN);
 	return (int)min;
+}
+
+/*
+ * Management (1588-2019 clause 15). Only what a read-only client of ptp4l
+ * needs: requests with one TLV, and the datasets of SPEC section 11.
+ */
+
+#define PTP_MGMT_BODY_LEN  (PTP_PORT_ID_LEN + 4) /* target, hops, action */
+#define PTP_MGMT_ID_LEN	   2
+#define PTP_MGMT_ERR_FIXED 8 /* errorId, managementId, 4 reserved */
+#define PTP_CTL_MANAGEMENT 4
+/* logMessageInterval of messages that are not periodic */
+#define PTP_LOG_INTERVAL_NONE 0x7f
+
+int ptp_mgmt_build(const struct ptp_mgmt_req *req, uint8_t *buf, size_t size)
+{
+	struct ptp_msg m;
+	size_t pad, tlv_len, total;
+	int n;
+
+	if (req->action != PTP_MGMT_GET && req->action != PTP_MGMT_SET &&
+	    req->action != PTP_MGMT_COMMAND) {
+		return -EINVAL;
+	}
+	if (req->data_len && !req->data) {
+		return -EINVAL;
+	}
+	pad = req->data_len & 1;
+	tlv_len = PTP_MGMT_ID_LEN + req->data_len + pad;
+	total = ptp_msg_min_len(PTP_MANAGEMENT) + PTP_TLV_HDR_LEN + tlv_len;
+	/* lengthField and messageLength are 16 bits */
+	if (total > UINT16_MAX) {
+		return -EINVAL;
+	}
+	if (size < total) {
+		return -ENOSPC;
+	}
+
+	memset(&m, 0, sizeof(m));
+	m.hdr.msg_type = PTP_MANAGEMENT;
+	m.hdr.domain = req->domain;
+	m.hdr.src = req->src;
+	m.hdr.seq_id = req->seq_id;
+	m.hdr.control = PTP_CTL_MANAGEMENT;
+	m.hdr.log_interval = (int8_t)PTP_LOG_INTERVAL_NONE;
+	memset(m.management.target.clock_id, 0xff, PTP_CLOCK_ID_LEN);
+	m.management.target.port = 0xffff;
+	/* boundaryHops 0: ptp4l answers and forwards nothing (LAB.md) */
+	m.management.starting_boundary_hops = 0;
+	m.management.boundary_hops = 0;
+	m.management.action = req->action;
+	n = ptp_msg_build(&m, buf, size);
+	if (n < 0) {
+		return n;
+	}
+
+	put_be16(buf + 2, (uint16_t)total);
+	put_be16(buf + n, PTP_TLV_MANAGEMENT);
+	put_be16(buf + n + 2, (uint16_t)tlv_len);
+	put_be16(buf + n + 4, req->id);
+	if (req->data_len) {
+		memcpy(buf + n + 6, req->data, req->data_len);
+	}
+	if (pad) {
+		buf[total - 1] = 0;
+	}
+	return (int)total;
+}
+
+void ptp_mgmt_put_subscribe(const struct ptp_subscribe *s, uint8_t *out)
+{
+	put_be16(out, s->duration);
+	memcpy(out + 2, s->bitmask, PTP_MGMT_SUBSCRIBE_MASKLEN);
+}
+
+void ptp_mgmt_put_sync_uncertain(uint8_t val, uint8_t *out)
+{
+	out[0] = val;
+	out[1] = 0; /* reserved */
+}
+
+int ptp_mgmt_parse(const uint8_t *buf, size_t len, struct ptp_mgmt *m)
+{
+	struct ptp_tlv tlv;
+	struct ptp_msg msg;
+	size_t off = 0;
+	int r;
+
+	memset(m, 0, sizeof(*m));
+	r = ptp_msg_parse(buf, len, &msg);
+	if (r < 0) {
+		return r;
+	}
+	if (msg.hdr.msg_type != PTP_MANAGEMENT) {
+		return -ENOMSG;
+	}
+	m->hdr = msg.hdr;
+	m->mgmt = msg.management;
+	/* linuxptp acts on a management message only when it carries exactly
+	 * one TLV; a client of it need accept no more. */
+	if (msg.tlv_count == 0) {
+		return -ENODATA;
+	}
+	if (msg.tlv_count > 1) {
+		return -ETOOMANYREFS;
+	}
+	if (ptp_tlv_next(msg.tlv, msg.tlv_len, &off, &tlv) != 1) {
+		return -ENODATA; /* not reached: ptp_msg_parse counted it */
+	}
+	m->tlv_type = tlv.type;
+	/* 1588-2019 14.1.1: lengthField is even; an odd dataField carries
+	 * a pad octet inside it. An odd length is a broken sender. */
+	if (tlv.length & 1) {
+		return -EMSGSIZE;
+	}
+	switch (tlv.type) {
+	case PTP_TLV_MANAGEMENT:
+		if (tlv.length < PTP_MGMT_ID_LEN) {
+			return -EMSGSIZE;
+		}
+		m->id = get_be16(tlv.value);
+		m->data = tlv.value + PTP_MGMT_ID_LEN;
+		m->data_len = tlv.length - PTP_MGMT_ID_LEN;
+		return 0;
+	case PTP_TLV_MANAGEMENT_ERROR_STATUS:
+		if (tlv.length < PTP_MGMT_ERR_FIXED) {
+			return -EMSGSIZE;
+		}
+		m->error = get_be16(tlv.value);
+		m->id = get_be16(tlv.value + 2);
+		m->data = tlv.value + PTP_MGMT_ERR_FIXED;
+		m->data_len = tlv.length - PTP_MGMT_ERR_FIXED;
+		return 0;
+	default:
+		return -EPROTONOSUPPORT;
+	}
+}
+
+/* The common checks of every dataset decoder. */
+static int mgmt_data(const struct ptp_mgmt *m, uint16_t id, size_t len)
+{
+	if (m->tlv_type == PTP_TLV_MANAGEMENT_ERROR_STATUS) {
+		return -EREMOTEIO;
+	}
+	if (m->tlv_type != PTP_TLV_MANAGEMENT || m->id != id) {
+		return -ENOMSG;
+	}
+	if (m->data_len != len) {
+		return -EMSGSIZE;
+	}
+	return 0;
+}
+
+int ptp_mgmt_port_ds(const struct ptp_mgmt *m, struct ptp_port_ds *out)
+{
+	const uint8_t *d = m->data;
+	int r = mgmt_data(m, PTP_MID_PORT_DATA_SET, PTP_MGMT_PORT_DS_LEN);
+
+	if (r < 0) {
+		return r;
+	}
+	get_port_id(d, &out->port_id);
+	out->port_state = d[10];
+	out->log_min_delay_req_interval = (int8_t)d[11];
+	out->peer_mean_path_delay = (int64_t)get_be64(d + 12);
+	out->log_announce_interval = (int8_t)d[20];
+	out->announce_receipt_timeout = d[21];
+	out->log_sync_interval = (int8_t)d[22];
+	out->delay_mechanism = d[23];
+	out->log_min_pdelay_req_interval = (int8_t)d[24];
+	out->version_number = d[25];
+	return 0;
+}
+
+int ptp_mgmt_time_status(const struct ptp_mgmt *m, struct ptp_time_status *out)
+{
+	const uint8_t *d = m->data;
+	int r = mgmt_data(m, PTP_MID_TIME_STATUS_NP, PTP_MGMT_TIME_STATUS_LEN);
+
+	if (r < 0) {
+		return r;
+	}
+	out->master_offset = (int64_t)get_be64(d);
+	out->ingress_time = (int64_t)get_be64(d + 8);
+	out->cumulative_scaled_rate_offset = (int32_t)get_be32(d + 16);
+	out->scaled_last_gm_phase_change = (int32_t)get_be32(d + 20);
+	out->gm_time_base_indicator = get_be16(d + 24);
+	out->last_gm_phase_change.ns_msb = get_be16(d + 26);
+	out->last_gm_phase_change.ns_lsb = get_be64(d + 28);
+	out->last_gm_phase_change.frac = get_be16(d + 36);
+	/* linuxptp's gmPresent is an Integer32 used as a boolean */
+	out->gm_present = get_be32(d + 38) != 0;
+	memcpy(out->gm_identity, d + 42, PTP_CLOCK_ID_LEN);
+	return 0;
+}
+
+int ptp_mgmt_current_ds(const struct ptp_mgmt *m, struct ptp_current_ds *out)
+{
+	const uint8_t *d = m->data;
+	int r = mgmt_data(m, PTP_MID_CURRENT_DATA_SET, PTP_MGMT_CURRENT_DS_LEN);
+
+	if (r < 0) {
+		return r;
+	}
+	out->steps_removed = get_be16(d);
+	out->offset_from_master = (int64_t)get_be64(d + 2);
+	out->mean_path_delay = (int64_t)get_be64(d + 10);
+	return 0;
+}
+
+int ptp_mgmt_parent_ds(const struct ptp_mgmt *m, struct ptp_parent_ds *out)
+{
+	const uint8_t *d = m->data;
+	int r = mgmt_data(m, PTP_MID_PARENT_DATA_SET, PTP_MGMT_PARENT_DS_LEN);
+
+	if (r < 0) {
+		return r;
+	}
+	get_port_id(d, &out->parent_port_id);
+	out->parent_stats = d[10];
+	/* d[11] reserved */
+	out->observed_parent_offset_scaled_log_variance = get_be16(d + 12);
+	out->observed_parent_clock_phase_change_rate =
+		(int32_t)get_be32(d + 14);
+	out->gm_priority1 = d[18];
+	out->gm_clock_quality.clock_class = d[19];
+	out->gm_clock_quality.clock_accuracy = d[20];
+	out->gm_clock_quality.offset_scaled_log_variance = get_be16(d + 21);
+	out->gm_priority2 = d[23];
+	memcpy(out->gm_identity, d + 24, PTP_CLOCK_ID_LEN);
+	return 0;
+}
+
+int ptp_mgmt_time_prop_ds(const struct ptp_mgmt *m,
+			  struct ptp_time_prop_ds *out)
+{
+	const uint8_t *d = m->data;
+	int r = mgmt_data(m, PTP_MID_TIME_PROPERTIES_DATA_SET,
+			  PTP_MGMT_TIME_PROP_DS_LEN);
+	uint8_t f;
+
+	if (r < 0) {
+		return r;
+	}
+	out->current_utc_offset = (int16_t)get_be16(d);
+	f = out->flags = d[2];
+	out->leap61 = f & PTP_TP_LEAP61;
+	out->leap59 = f & PTP_TP_LEAP59;
+	out->utc_offset_valid = f & PTP_TP_UTC_OFFSET_VALID;
+	out->ptp_timescale = f & PTP_TP_PTP_TIMESCALE;
+	out->time_traceable = f & PTP_TP_TIME_TRACEABLE;
+	out->frequency_traceable = f & PTP_TP_FREQUENCY_TRACEABLE;
+	out->sync_uncertain = f & PTP_TP_SYNC_UNCERTAIN;
+	out->time_source = d[3];
+	return 0;
+}
+
+int ptp_mgmt_subscribe(const struct ptp_mgmt *m, struct ptp_subscribe *out)
+{
+	int r = mgmt_data(m, PTP_MID_SUBSCRIBE_EVENTS_NP,
+			  PTP_MGMT_SUBSCRIBE_LEN);
+
+	if (r < 0) {
+		return r;
+	}
+	out->duration = get_be16(m->data);
+	memcpy(out->bitmask, m->data + 2, PTP_MGMT_SUBSCRIBE_MASKLEN);
+	return 0;
+}
+
+int ptp_mgmt_sync_uncertain(const struct ptp_mgmt *m, uint8_t *val)
+{
+	int r = mgmt_data(m, PTP_MID_SYNCHRONIZATION_UNCERTAIN_NP,
+			  PTP_MGMT_DATUM_LEN);
+
+	if (r < 0) {
+		return r;
+	}
+	*val = m->data[0];
+	return 0;
+}
+
+const char *ptp_port_state_name(unsigned int state)
+{
+	static const char *const names[] = {
+		[PTP_PS_INITIALIZING] = "INITIALIZING",
+		[PTP_PS_FAULTY] = "FAULTY",
+		[PTP_PS_DISABLED] = "DISABLED",
+		[PTP_PS_LISTENING] = "LISTENING",
+		[PTP_PS_PRE_MASTER] = "PRE_MASTER",
+		[PTP_PS_MASTER] = "MASTER",
+		[PTP_PS_PASSIVE] = "PASSIVE",
+		[PTP_PS_UNCALIBRATED] = "UNCALIBRATED",
+		[PTP_PS_SLAVE] = "SLAVE",
+	};
+
+	if (state >= sizeof(names) / sizeof(names[0]) || !names[state]) {
+		return "UNKNOWN";
+	}
+	return names[state];
+}
+
+const char *ptp_mgmt_error_name(unsigned int error)
+{
+	switch (error) {
+	case PTP_MGMT_ERR_RESPONSE_TOO_BIG:
+		return "RESPONSE_TOO_BIG";
+	case PTP_MGMT_ERR_NO_SUCH_ID:
+		return "NO_SUCH_ID";
+	case PTP_MGMT_ERR_WRONG_LENGTH:
+		return "WRONG_LENGTH";
+	case PTP_MGMT_ERR_WRONG_VALUE:
+		return "WRONG_VALUE";
+	case PTP_MGMT_ERR_NOT_SETABLE:
+		return "NOT_SETABLE";
+	case PTP_MGMT_ERR_NOT_SUPPORTED:
+		return "NOT_SUPPORTED";
+	case PTP_MGMT_ERR_GENERAL_ERROR:
+		return "GENERAL_ERROR";
+	default:
+		return "UNKNOWN";
+	}
 }
