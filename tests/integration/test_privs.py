@@ -145,12 +145,22 @@ def test_no_udp_port_319_320(sidecar, netpair, grandmaster, figure):
     try:
         assert netns.wait_for(lambda: reader.snapshot(), 10), \
             "no Delay_Req sent:\n" + sc.stderr()
-        r = netns.sh(netpair.exec_argv(netpair.sl, [
-            "ss", "-anpH", "-A", "inet,packet"]))
+
+        def table():
+            r = netns.sh(netpair.exec_argv(netpair.sl, [
+                "ss", "-anpH", "-A", "inet,packet"]))
+            rows = [x.split() for x in r.stdout.splitlines()
+                    if "pid=%d," % sc.pid in x]
+            # the ephemeral port appears once the first Delay_Req left
+            return rows if any(x[0] == "udp" for x in rows) else None
+        mine = netns.wait_for(table, 5, 0.2)
+        if not mine:
+            r = netns.sh(netpair.exec_argv(netpair.sl, [
+                "ss", "-anpH", "-A", "inet,packet"]))
+            mine = [x.split() for x in r.stdout.splitlines()
+                    if "pid=%d," % sc.pid in x]
     finally:
         reader.close()
-    mine = [x.split() for x in r.stdout.splitlines()
-            if "pid=%d," % sc.pid in x]
     figure("the daemon's inet/packet sockets",
            " | ".join(" ".join(x[:1] + x[4:5]) for x in mine))
     # Netid State Recv-Q Send-Q Local:Port Peer:Port Process
