@@ -529,6 +529,7 @@ static void sidecar_teardown(struct sidecar *sc)
 
 int sidecar_run(const struct config *cfg)
 {
+	sigset_t sigs;
 	struct sidecar *sc;
 	struct privs_user user;
 	bool have_user = false;
@@ -568,6 +569,17 @@ int sidecar_run(const struct config *cfg)
 			return EX_OSERR;
 		}
 	}
+
+	/* Block the loop's signals before anything can be seen from outside
+	 * (the client socket accepts connections before the signalfd
+	 * exists): a SIGTERM during setup waits for the loop and ends in a
+	 * clean stop instead of the default action. */
+	sigemptyset(&sigs);
+	sigaddset(&sigs, SIGTERM);
+	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGHUP);
+	sigaddset(&sigs, SIGUSR1);
+	sigprocmask(SIG_BLOCK, &sigs, NULL);
 
 	sc = calloc(1, sizeof(*sc));
 	if (!sc) {

@@ -102,7 +102,8 @@ def test_precise_reports_offset_and_drift(fake, figure):
     a, b = rs[0], rs[-1]
     slope = ((b["offsetNs"] - a["offsetNs"]) /
              (int(b["sysNs"]) - int(a["sysNs"])))
-    assert abs(slope + drift * 1e-9) < 1e-9
+    # 0.01 ppm: the reads are microseconds apart under ASan too
+    assert abs(slope + drift * 1e-9) < 1e-8
     # probed once at open: one of each, then PRECISE only
     assert steps[:4] == ["getcaps", "precise", "extended", "basic"]
     assert steps[4:] == ["precise"] * 10
