@@ -18,6 +18,8 @@ import time
 
 import pytest
 
+import netns
+
 REPO = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 DEV = "/dev/ptp7"  # absent here; only the shim answers it
 EPERM, ERANGE = 1, 34
@@ -34,8 +36,7 @@ def tools():
     phcread = os.path.join(b, "tools", "phcread")
     shim = os.path.join(b, "fakephc.so")
     for p in (phcread, shim):
-        if not os.path.exists(p):
-            pytest.skip("%s missing: run make tools" % p)
+        netns.need(p, os.path.exists(p) and p)
     return phcread, shim
 
 
