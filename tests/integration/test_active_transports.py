@@ -198,7 +198,9 @@ def test_wire_matches_tx_frames(run, figure):
     # tcpdump's stamp from the tap in dev_queue_xmit, a few us before the
     # TX software stamp veth_xmit takes (skb_tx_timestamp)
     lag = sorted(r["ts"] - int(tx[w["seqId"]]["unixNs"]) for r, w in ours)
-    assert all(-10**6 < x < 10**7 for x in lag), lag
+    # under ASan or CPU steal the stamp can trail by milliseconds; a stamp
+    # later than the 10 ms TX timeout would not have been published
+    assert all(-10**7 < x < 10**7 for x in lag), lag
     figure("%s: Delay_Req on the wire / tx frames / pcap minus tx stamp "
            "p50 us" % t, "%d / %d / %.1f" % (len(ours), len(tx),
                                              lag[len(lag) // 2] / 1e3))
