@@ -24,6 +24,12 @@ enum {
 	OPT_LOG_LEVEL,
 	OPT_CHECK,
 	OPT_JSON,
+	OPT_PTP4L_UDS,
+	OPT_PHC,
+	OPT_CLOCK_INTERVAL,
+	OPT_LOCK_THRESHOLD,
+	OPT_HOLDOVER,
+	OPT_METRICS_FILE,
 };
 
 static const struct option config_options[] = {
@@ -43,6 +49,12 @@ static const struct option config_options[] = {
 	{"rcvbuf", required_argument, NULL, OPT_RCVBUF},
 	{"status-interval", required_argument, NULL, OPT_STATUS_INTERVAL},
 	{"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+	{"ptp4l-uds", required_argument, NULL, OPT_PTP4L_UDS},
+	{"phc", required_argument, NULL, OPT_PHC},
+	{"clock-interval", required_argument, NULL, OPT_CLOCK_INTERVAL},
+	{"lock-threshold", required_argument, NULL, OPT_LOCK_THRESHOLD},
+	{"holdover", required_argument, NULL, OPT_HOLDOVER},
+	{"metrics-file", required_argument, NULL, OPT_METRICS_FILE},
 	{"check", no_argument, NULL, OPT_CHECK},
 	{"json", no_argument, NULL, OPT_JSON},
 	{"version", no_argument, NULL, 'V'},
@@ -95,6 +107,11 @@ static void config_defaults(struct config *cfg)
 	cfg->client_buffer = 262144;
 	cfg->rcvbuf = 4194304;
 	cfg->status_interval = 1;
+	cfg->phc = PHC_AUTO;
+	cfg->uds = UDS_DEFAULT;
+	cfg->ptp4l_uds = CONFIG_DEFAULT_PTP4L_UDS;
+	cfg->clock_interval = 1;
+	cfg->holdover_s = 5;
 	cfg->log_level = LOG_NOTICE;
 }
 
@@ -257,6 +274,78 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err,
 			}
 			cfg->status_interval = (unsigned int)v;
 			break;
+		case OPT_PTP4L_UDS:
+			if (!strcmp(optarg, "none")) {
+				cfg->uds = UDS_NONE;
+				cfg->ptp4l_uds = NULL;
+			} else if (*optarg == '/' && strlen(optarg) < 108) {
+				cfg->uds = UDS_PATH;
+				cfg->ptp4l_uds = optarg;
+			} else {
+				return config_fail(err, errlen,
+						   "--ptp4l-uds needs an "
+						   "absolute path shorter than "
+						   "108 bytes or 'none', not "
+						   "'%s'",
+						   optarg);
+			}
+			break;
+		case OPT_PHC:
+			if (!strcmp(optarg, "auto")) {
+				cfg->phc = PHC_AUTO;
+				cfg->phc_path = NULL;
+			} else if (!strcmp(optarg, "none")) {
+				cfg->phc = PHC_NONE;
+				cfg->phc_path = NULL;
+			} else if (*optarg == '/' && strlen(optarg) < 4096) {
+				cfg->phc = PHC_PATH;
+				cfg->phc_path = optarg;
+			} else {
+				return config_fail(err, errlen,
+						   "--phc needs an absolute "
+						   "device path, 'auto' or "
+						   "'none', not '%s'",
+						   optarg);
+			}
+			break;
+		case OPT_CLOCK_INTERVAL:
+			if (config_uint(optarg, 1, 3600, &v)) {
+				return config_fail(err, errlen,
+						   "--clock-interval needs "
+						   "1..3600 seconds, not '%s'",
+						   optarg);
+			}
+			cfg->clock_interval = (unsigned int)v;
+			break;
+		case OPT_LOCK_THRESHOLD:
+			if (config_uint(optarg, 1, 1000000000, &v)) {
+				return config_fail(err, errlen,
+						   "--lock-threshold needs "
+						   "1..1000000000 ns, not '%s'",
+						   optarg);
+			}
+			cfg->lock_threshold_ns = v;
+			break;
+		case OPT_HOLDOVER:
+			if (config_uint(optarg, 0, 86400, &v)) {
+				return config_fail(err, errlen,
+						   "--holdover needs 0..86400 "
+						   "seconds, not '%s'",
+						   optarg);
+			}
+			cfg->holdover_s = (unsigned int)v;
+			break;
+		case OPT_METRICS_FILE:
+			if (*optarg != '/' || optarg[strlen(optarg) - 1] == '/' ||
+			    strlen(optarg) >= 4000) {
+				return config_fail(err, errlen,
+						   "--metrics-file needs an "
+						   "absolute file path, not "
+						   "'%s'",
+						   optarg);
+			}
+			cfg->metrics_file = optarg;
+			break;
 		case OPT_LOG_LEVEL:
 			cfg->log_level = log_level_parse(optarg);
 			if (cfg->log_level < 0) {
@@ -295,8 +384,17 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err,
 	if (cfg->help || cfg->version) {
 		return 0;
 	}
-	if (!cfg->iface) {
-		return config_fail(err, errlen, "--interface is required");
+	if (!cfg->iface && cfg->phc != PHC_PATH) {
+		return config_fail(err, errlen,
+				   "--interface is required (or --phc PATH for "
+				   "PHC-only mode)");
+	}
+	if (config_phc_only(cfg) && cfg->delay_req) {
+		return config_fail(err, errlen,
+				   "--delay-req needs --interface");
+	}
+	if (config_phc_only(cfg) && cfg->check) {
+		return config_fail(err, errlen, "--check needs --interface");
 	}
 	if (cfg->json && !cfg->check) {
 		return config_fail(err, errlen,
@@ -324,6 +422,8 @@ void config_usage(FILE *out)
 {
 	fprintf(out,
 		"Usage: tblk-ptp-sidecar --interface IFACE [options]\n"
+		"       tblk-ptp-sidecar --phc PATH [options]   (PHC-only "
+		"mode)\n"
 		"       tblk-ptp-sidecar --check --interface IFACE [--json] "
 		"[-t MODE]\n"
 		"                        [--hwts-config POLICY] [--delay-req]\n"
@@ -357,6 +457,22 @@ void config_usage(FILE *out)
 		"of our Delay_Req [auto]\n"
 		"      --port-number N          our portNumber, 1..65534 "
 		"[32767]\n"
+		"      --ptp4l-uds PATH|none    ptp4l's management socket, "
+		"read for sync state\n"
+		"                               [" CONFIG_DEFAULT_PTP4L_UDS
+		" if it exists]\n"
+		"      --phc PATH|auto|none     PHC read for clock frames "
+		"[auto: the interface's]\n"
+		"      --clock-interval SEC     PHC reading cadence, 1..3600 "
+		"[1]\n"
+		"      --lock-threshold NS      |offsetFromMaster| bound for "
+		"locked, 1..1000000000\n"
+		"                               [1000 hardware, 100000 "
+		"software]\n"
+		"      --holdover SEC           holdover before freerun, "
+		"0..86400 [5]\n"
+		"      --metrics-file PATH      Prometheus text file, written "
+		"atomically\n"
 		"      --user USER              switch to USER after setup (as "
 		"root)\n"
 		"      --max-clients N          clients served at once, "

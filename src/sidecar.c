@@ -536,6 +536,13 @@ int sidecar_run(const struct config *cfg)
 	gid_t group = (gid_t)-1;
 	int code, r;
 
+	if (!cfg->iface) {
+		/* issue 11 builds it; until then a clear refusal */
+		log_err("--phc %s without --interface: PHC-only mode is not "
+			"built yet",
+			cfg->phc_path);
+		return EX_UNAVAILABLE;
+	}
 	if (cfg->user) {
 		r = privs_lookup_user(cfg->user, &user);
 		if (r == -ENOENT) {

@@ -54,6 +54,79 @@ static void test_defaults(void **state)
 	assert_int_equal(cfg.status_interval, 1);
 	assert_int_equal(cfg.log_level, LOG_NOTICE);
 	assert_false(cfg.check);
+	/* SPEC §2 / §11 */
+	assert_int_equal(cfg.phc, PHC_AUTO);
+	assert_null(cfg.phc_path);
+	assert_int_equal(cfg.uds, UDS_DEFAULT);
+	assert_string_equal(cfg.ptp4l_uds, "/var/run/ptp4l");
+	assert_int_equal(cfg.clock_interval, 1);
+	assert_int_equal(config_lock_threshold(&cfg, true), 1000);
+	assert_int_equal(config_lock_threshold(&cfg, false), 100000);
+	assert_int_equal(cfg.holdover_s, 5);
+	assert_null(cfg.metrics_file);
+	assert_false(config_phc_only(&cfg));
+}
+
+static void test_clock_truth_options(void **state)
+{
+	struct config cfg;
+	char err[256];
+
+	(void)state;
+	assert_int_equal(parse(ARGV("-i", "eth0", "--phc", "/dev/ptp3",
+				    "--ptp4l-uds", "/run/x/ptp4l",
+				    "--clock-interval", "10",
+				    "--lock-threshold", "250", "--holdover",
+				    "0", "--metrics-file",
+				    "/var/lib/node/tblk.prom"),
+			       &cfg, err),
+			 0);
+	assert_int_equal(cfg.phc, PHC_PATH);
+	assert_string_equal(cfg.phc_path, "/dev/ptp3");
+	assert_int_equal(cfg.uds, UDS_PATH);
+	assert_string_equal(cfg.ptp4l_uds, "/run/x/ptp4l");
+	assert_int_equal(cfg.clock_interval, 10);
+	/* an explicit threshold holds for both stampings */
+	assert_int_equal(config_lock_threshold(&cfg, true), 250);
+	assert_int_equal(config_lock_threshold(&cfg, false), 250);
+	assert_int_equal(cfg.holdover_s, 0);
+	assert_string_equal(cfg.metrics_file, "/var/lib/node/tblk.prom");
+	assert_false(config_phc_only(&cfg));
+
+	assert_int_equal(parse(ARGV("-i", "eth0", "--phc", "none",
+				    "--ptp4l-uds", "none"),
+			       &cfg, err),
+			 0);
+	assert_int_equal(cfg.phc, PHC_NONE);
+	assert_int_equal(cfg.uds, UDS_NONE);
+	assert_null(cfg.ptp4l_uds);
+
+	/* PHC-only mode: --phc PATH stands in for --interface */
+	assert_int_equal(parse(ARGV("--phc", "/dev/ptp0"), &cfg, err), 0);
+	assert_true(config_phc_only(&cfg));
+	assert_null(cfg.iface);
+	assert_int_equal(parse(ARGV("--phc", "auto"), &cfg, err), -EINVAL);
+	assert_non_null(strstr(err, "--interface is required"));
+	assert_int_equal(parse(ARGV("--phc", "/dev/ptp0", "--delay-req"), &cfg,
+			       err),
+			 -EINVAL);
+	assert_non_null(strstr(err, "--delay-req needs --interface"));
+	assert_int_equal(parse(ARGV("--phc", "/dev/ptp0", "--check"), &cfg,
+			       err),
+			 -EINVAL);
+	assert_non_null(strstr(err, "--check needs --interface"));
+
+	assert_int_equal(parse(ARGV("-i", "eth0", "--phc", "ptp0"), &cfg, err),
+			 -EINVAL);
+	assert_non_null(strstr(err, "--phc needs"));
+	assert_int_equal(parse(ARGV("-i", "eth0", "--ptp4l-uds", "ptp4l"),
+			       &cfg, err),
+			 -EINVAL);
+	assert_non_null(strstr(err, "--ptp4l-uds needs"));
+	assert_int_equal(parse(ARGV("-i", "eth0", "--metrics-file", "/var/"),
+			       &cfg, err),
+			 -EINVAL);
+	assert_non_null(strstr(err, "--metrics-file needs"));
 }
 
 static void test_all_long_options(void **state)
@@ -210,6 +283,9 @@ static void test_help_states_the_ranges(void **state)
 		{"--client-buffer", 4096, 1073741824ULL},
 		{"--rcvbuf", 4096, 1073741823ULL},
 		{"--status-interval", 1, 3600},
+		{"--clock-interval", 1, 3600},
+		{"--lock-threshold", 1, 1000000000ULL},
+		{"--holdover", 0, 86400},
 	};
 	char *help = NULL, err[256], want[64], lo[32], hi[32], bad[32];
 	size_t len = 0;
@@ -263,6 +339,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_defaults),
 		cmocka_unit_test(test_all_long_options),
+		cmocka_unit_test(test_clock_truth_options),
 		cmocka_unit_test(test_short_options),
 		cmocka_unit_test(test_check_json),
 		cmocka_unit_test(test_help_version_need_no_interface),
