@@ -9,7 +9,7 @@
 #include <stdio.h>
 #include <sys/types.h>
 
-#define CONFIG_DEFAULT_SOCKET "/run/temporalblock-ptp.sock"
+#define CONFIG_DEFAULT_SOCKET	 "/run/temporalblock-ptp.sock"
 #define CONFIG_DEFAULT_PTP4L_UDS "/var/run/ptp4l"
 /* --lock-threshold defaults (SPEC §2), by the stamping in force */
 #define CONFIG_LOCK_THRESHOLD_HW_NS 1000
@@ -66,12 +66,12 @@ struct config {
 	enum phc_choice phc;
 	const char *phc_path; /* PHC_PATH */
 	enum uds_choice uds;
-	const char *ptp4l_uds;		  /* the path for DEFAULT and PATH */
-	unsigned int clock_interval;	  /* seconds */
-	uint64_t lock_threshold_ns;	  /* 0: the default for the stamping */
-	unsigned int holdover_s;	  /* seconds */
-	const char *metrics_file;	  /* NULL: none */
-	int log_level;		      /* LOG_ERR .. LOG_DEBUG */
+	const char *ptp4l_uds;	     /* the path for DEFAULT and PATH */
+	unsigned int clock_interval; /* seconds */
+	uint64_t lock_threshold_ns;  /* 0: the default for the stamping */
+	unsigned int holdover_s;     /* seconds */
+	const char *metrics_file;    /* NULL: none */
+	int log_level;		     /* LOG_ERR .. LOG_DEBUG */
 	bool check;
 	bool json;
 	bool version;

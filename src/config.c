@@ -336,7 +336,8 @@ int config_parse(int argc, char **argv, struct config *cfg, char *err,
 			cfg->holdover_s = (unsigned int)v;
 			break;
 		case OPT_METRICS_FILE:
-			if (*optarg != '/' || optarg[strlen(optarg) - 1] == '/' ||
+			if (*optarg != '/' ||
+			    optarg[strlen(optarg) - 1] == '/' ||
 			    strlen(optarg) >= 4000) {
 				return config_fail(err, errlen,
 						   "--metrics-file needs an "

@@ -73,14 +73,13 @@ static void test_clock_truth_options(void **state)
 	char err[256];
 
 	(void)state;
-	assert_int_equal(parse(ARGV("-i", "eth0", "--phc", "/dev/ptp3",
-				    "--ptp4l-uds", "/run/x/ptp4l",
-				    "--clock-interval", "10",
-				    "--lock-threshold", "250", "--holdover",
-				    "0", "--metrics-file",
-				    "/var/lib/node/tblk.prom"),
-			       &cfg, err),
-			 0);
+	assert_int_equal(
+		parse(ARGV("-i", "eth0", "--phc", "/dev/ptp3", "--ptp4l-uds",
+			   "/run/x/ptp4l", "--clock-interval", "10",
+			   "--lock-threshold", "250", "--holdover", "0",
+			   "--metrics-file", "/var/lib/node/tblk.prom"),
+		      &cfg, err),
+		0);
 	assert_int_equal(cfg.phc, PHC_PATH);
 	assert_string_equal(cfg.phc_path, "/dev/ptp3");
 	assert_int_equal(cfg.uds, UDS_PATH);
@@ -107,25 +106,25 @@ static void test_clock_truth_options(void **state)
 	assert_null(cfg.iface);
 	assert_int_equal(parse(ARGV("--phc", "auto"), &cfg, err), -EINVAL);
 	assert_non_null(strstr(err, "--interface is required"));
-	assert_int_equal(parse(ARGV("--phc", "/dev/ptp0", "--delay-req"), &cfg,
-			       err),
-			 -EINVAL);
+	assert_int_equal(
+		parse(ARGV("--phc", "/dev/ptp0", "--delay-req"), &cfg, err),
+		-EINVAL);
 	assert_non_null(strstr(err, "--delay-req needs --interface"));
-	assert_int_equal(parse(ARGV("--phc", "/dev/ptp0", "--check"), &cfg,
-			       err),
-			 -EINVAL);
+	assert_int_equal(
+		parse(ARGV("--phc", "/dev/ptp0", "--check"), &cfg, err),
+		-EINVAL);
 	assert_non_null(strstr(err, "--check needs --interface"));
 
 	assert_int_equal(parse(ARGV("-i", "eth0", "--phc", "ptp0"), &cfg, err),
 			 -EINVAL);
 	assert_non_null(strstr(err, "--phc needs"));
-	assert_int_equal(parse(ARGV("-i", "eth0", "--ptp4l-uds", "ptp4l"),
-			       &cfg, err),
-			 -EINVAL);
+	assert_int_equal(
+		parse(ARGV("-i", "eth0", "--ptp4l-uds", "ptp4l"), &cfg, err),
+		-EINVAL);
 	assert_non_null(strstr(err, "--ptp4l-uds needs"));
-	assert_int_equal(parse(ARGV("-i", "eth0", "--metrics-file", "/var/"),
-			       &cfg, err),
-			 -EINVAL);
+	assert_int_equal(
+		parse(ARGV("-i", "eth0", "--metrics-file", "/var/"), &cfg, err),
+		-EINVAL);
 	assert_non_null(strstr(err, "--metrics-file needs"));
 }
 
