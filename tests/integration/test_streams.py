@@ -185,6 +185,110 @@ def test_second_master(sidecar, netpair, craft_bin, validator, figure):
     assert gone, "a silent stream was not dropped"
 
 
+def vm_rss_kb(pid):
+    with open("/proc/%d/status" % pid) as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    raise AssertionError("no VmRSS for %d" % pid)
+
+
+def last_streams(reader, validator):
+    frames = streams_frames(reader, validator)
+    assert frames, "no streams frame"
+    return frames[-1][1]
+
+
+def test_forged_identities(sidecar, netpair, craft_bin, validator, figure):
+    """10,000 forged sourcePortIdentities, twice: the table stays at its
+    cap, every eviction is counted, RSS stays flat, and a live stream that
+    was there before the spray is kept with exact counts."""
+    real = "c4af70.fffe.00c0de-1"
+    sc = sidecar("--status-interval", "1")
+    reader = netns.FrameReader(sc.sock, {"subscribe": ["streams"]})
+    try:
+        # the real master runs through both sprays (32/s for ~6 s)
+        pr = craft(netpair, craft_bin, "--src", real, "--count", 192)
+        assert netns.wait_for(
+            lambda: any(stream_in(f, real)
+                        for _m, f in streams_frames(reader, validator)),
+            5, 0.1), "the real stream never showed"
+        rss = [vm_rss_kb(sc.proc.pid)]
+        evictions = []
+        for rnd in range(2):
+            rep = craft_result(craft(
+                netpair, craft_bin, "--src", "5eed00.fffe.000000-1",
+                "--identities", 10000, "--count", 10000, "--interval-us",
+                150, "--first-seq", 1000 * rnd))
+            assert rep["identities"] == 10000 and rep["syncs"] == 10000
+            time.sleep(1.2)  # one streams frame after the spray
+            f = last_streams(reader, validator)
+            rss.append(vm_rss_kb(sc.proc.pid))
+            evictions.append(f["evictions"])
+            assert f["count"] == f["cap"], (f["count"], f["cap"])
+            s = stream_in(f, real)
+            assert s is not None, "the real stream was evicted"
+            assert_only(s, {})
+        rr = craft_result(pr)
+        _f, s = wait_final(reader, validator, real)
+    finally:
+        reader.close()
+    cap = f["cap"]
+    # each forged identity beyond the free slots evicts one stream: the
+    # first spray finds cap - 1 free slots (the real stream holds one),
+    # the second none
+    assert evictions[0] == 10000 - (cap - 1), (evictions, cap)
+    assert evictions[1] - evictions[0] == 10000, evictions
+    assert s["msgs"]["sync"] == rr["syncs"] == 192
+    assert s["msgs"]["followUp"] == rr["followUps"] == 192
+    assert_only(s, {})
+    # the table is preallocated: two sprays of 10,000 identities may not
+    # grow the daemon by more than a few pages (json-c's arena, stdio)
+    assert rss[2] - rss[1] <= 256, rss
+    figure("forged identities: cap / evictions after spray 1, 2",
+           "%d / %d, %d" % (cap, evictions[0], evictions[1]))
+    figure("forged identities: VmRSS kB before / after spray 1 / 2",
+           " / ".join(str(x) for x in rss))
+
+
+def test_missing_hw_per_stream(sidecar, netpair, craft_bin, validator,
+                               daemon_bin, workdir, figure):
+    """Through the fake NIC (hardware mode), every 4th SYNC without its
+    hardware stamp: counted per stream, exactly, and equal to the daemon's
+    own missingHw (the only event sender on the link is ptpcraft)."""
+    shim = netns.need("fakenic.so", netns.fakenic_so(daemon_bin))
+    src = "c4af70.fffe.00feed-1"
+    fake = netns.FakeNic(shim, netpair.sl_if, workdir,
+                         FAKENIC_DROP_HW_EVERY=4)
+    sc = sidecar("--status-interval", "1", timestamping="hardware",
+                 **fake.launch_kw())
+    reader = netns.FrameReader(sc.sock, {"subscribe": ["streams", "status",
+                                                       "rx"]})
+    try:
+        rep = craft_result(craft(netpair, craft_bin, "--src", src,
+                                 "--count", 64))
+        _f, s = wait_final(reader, validator, src)
+        lines = reader.snapshot()
+    finally:
+        reader.close()
+    status = [netns.parse_frame(x) for _m, _w, x in lines
+              if '"type":"status"' in x][-1]
+    syncs = [netns.parse_frame(x) for _m, _w, x in lines
+             if '"type":"rx"' in x and '"msgType":0,' in x]
+    assert rep["syncs"] == 64
+    assert s["msgs"]["sync"] == 64
+    assert s["missingHw"] == 16, s["missingHw"]
+    assert status["counters"]["missingHw"] == 16
+    # the other 48 carried their hardware stamp, labelled so
+    assert len(syncs) == 48
+    assert all(f["mechanism"] == "so_timestamping" for f in syncs)
+    assert s["missingHwPerMillion"] == 250000
+    assert_only(s, {"missingHw": 16})
+    figure("fake NIC, every 4th SYNC stamp dropped: per-stream missingHw / "
+           "daemon missingHw / hw SYNC frames", "%d / %d / %d" % (
+               s["missingHw"], status["counters"]["missingHw"], len(syncs)))
+
+
 def test_ptp4l_grandmaster(grandmaster, sidecar, netpair, validator,
                            figure):
     sc = sidecar("--status-interval", "1")
@@ -237,3 +341,36 @@ def test_ptp4l_grandmaster(grandmaster, sidecar, netpair, validator,
     assert status and all("streams" in st for st in status)
     assert status[-1]["streams"] >= 1
     figure("streams frame", json.dumps(mine[-1][1], separators=(",", ":")))
+
+
+def test_own_exchange(grandmaster, sidecar, netpair, validator, figure):
+    """--delay-req: the streams frame's `own` object counts the sidecar's
+    DELAY_REQ sent, their TX stamps and the DELAY_RESP answering them; on
+    a clean link every request is stamped and answered (at most the last
+    one in flight when the frame is written)."""
+    sc = sidecar("--status-interval", "1", "--delay-req")
+    reader = netns.FrameReader(sc.sock, {"subscribe": ["streams",
+                                                       "sample"]})
+    try:
+        time.sleep(8)
+        frames = streams_frames(reader, validator)
+        samples = [x for _m, _w, x in reader.snapshot()
+                   if '"type":"sample"' in x]
+    finally:
+        reader.close()
+    own = [f["own"] for _m, f in frames if "own" in f]
+    assert own and len(own) == len(frames), "a streams frame lacks own"
+    last = own[-1]
+    assert last["port"].endswith("-32767"), last["port"]
+    assert last["delayReqSent"] >= 5, last
+    for o in own:
+        assert o["delayReqSent"] - 1 <= o["txStamps"] <= o["delayReqSent"]
+        assert (o["delayReqSent"] - 1 <= o["delayRespReceived"] <=
+                o["delayReqSent"]), o
+    # every answered request made one sample frame
+    assert len(samples) >= last["delayRespReceived"] - 1, (
+        len(samples), last)
+    figure("--delay-req own: delayReqSent / txStamps / delayRespReceived "
+           "/ samples", "%d / %d / %d / %d" % (
+               last["delayReqSent"], last["txStamps"],
+               last["delayRespReceived"], len(samples)))

@@ -8,7 +8,7 @@
  *   ptpcraft -i IFACE [--src aabbcc.fffe.ddeeff-1] [--domain N]
  *            [--count N] [--first-seq N] [--interval-us N] [--log N]
  *            [--drop-fup SEQ] [--repeat SEQ] [--skip SEQ] [--swap SEQ]
- *            [--orphan SEQ]
+ *            [--orphan SEQ] [--identities N]
  *
  *   --drop-fup S  SYNC S goes out without its FOLLOW_UP
  *   --repeat S    exchange S goes out twice
@@ -16,6 +16,9 @@
  *   --swap S      exchange S+1 goes out before exchange S
  *   --orphan S    after exchange S, a FOLLOW_UP for seqId S+30000, a
  *                 SYNC never sent
+ *   --identities N  exchange i comes from clockIdentity --src + (i mod N)
+ *                 (the last three octets counted up): N forged masters,
+ *                 for the stream table's cap
  *
  * Prints one JSON line: what it sent.
  */
@@ -43,6 +46,8 @@ struct craft {
 	long count, first_seq, interval_us;
 	int log;
 	long drop_fup, repeat, skip, swap, orphan;
+	long identities; /* 0: one */
+	struct ptp_port_id base;
 	int fd;
 	struct sockaddr_in dst[2];
 	unsigned long syncs, fups;
@@ -80,6 +85,7 @@ static int craft_parse(struct craft *c, int argc, char **argv)
 		{"skip", required_argument, NULL, 'S'},
 		{"swap", required_argument, NULL, 'W'},
 		{"orphan", required_argument, NULL, 'O'},
+		{"identities", required_argument, NULL, 'I'},
 		{NULL, 0, NULL, 0},
 	};
 	int o;
@@ -126,6 +132,9 @@ static int craft_parse(struct craft *c, int argc, char **argv)
 			break;
 		case 'O':
 			c->orphan = v;
+			break;
+		case 'I':
+			c->identities = v;
 			break;
 		default:
 			return -EINVAL;
@@ -223,8 +232,21 @@ static int craft_run(struct craft *c)
 	struct timespec t;
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
+	c->base = c->src;
 	for (long i = 0; i < c->count; i++) {
 		long seq = c->first_seq + i;
+
+		if (c->identities > 0) {
+			uint32_t k = (uint32_t)(i % c->identities);
+			uint32_t low = ((uint32_t)c->base.clock_id[5] << 16 |
+					(uint32_t)c->base.clock_id[6] << 8 |
+					c->base.clock_id[7]) +
+				       k;
+
+			c->src.clock_id[5] = (uint8_t)(low >> 16);
+			c->src.clock_id[6] = (uint8_t)(low >> 8);
+			c->src.clock_id[7] = (uint8_t)low;
+		}
 
 		/* the slot of S carries S+1 and the next slot S */
 		if (seq == c->swap) {
@@ -273,10 +295,10 @@ int main(int argc, char **argv)
 	if (craft_open(&c) || craft_run(&c)) {
 		return 71;
 	}
-	ptp_port_id_str(&c.src, id);
+	ptp_port_id_str(c.identities > 0 ? &c.base : &c.src, id);
 	printf("{\"tool\":\"ptpcraft\",\"src\":\"%s\",\"syncs\":%lu,"
-	       "\"followUps\":%lu}\n",
-	       id, c.syncs, c.fups);
+	       "\"followUps\":%lu,\"identities\":%ld}\n",
+	       id, c.syncs, c.fups, c.identities > 0 ? c.identities : 1);
 	close(c.fd);
 	return 0;
 }
