@@ -65,6 +65,10 @@ void server_flush(struct server *srv);
 
 unsigned int server_clients(const struct server *srv);
 
+/* Whether any client still served subscribes to one of @sub: a frame
+ * nobody reads need not be encoded. */
+bool server_wants(const struct server *srv, unsigned int sub);
+
 /* The listener came from systemd (and is never unlinked). */
 bool server_activated(const struct server *srv);
 

@@ -272,6 +272,16 @@ void server_broadcast(struct server *srv, unsigned int sub, const char *frame,
 	}
 }
 
+bool server_wants(const struct server *srv, unsigned int sub)
+{
+	for (const struct client *c = srv->clients; c; c = c->next) {
+		if (!c->closing && (c->subs & sub)) {
+			return true;
+		}
+	}
+	return false;
+}
+
 /* Returns false when the client was closed or is closing. */
 static bool client_send_status(struct client *c)
 {

@@ -155,6 +155,10 @@ static void sidecar_streams_publish(struct sidecar *sc, uint64_t now)
 	struct streams_own own;
 	int len;
 
+	/* ~1.8 KB per stream: only for someone who reads it */
+	if (!server_wants(sc->srv, SUB_STREAMS)) {
+		return;
+	}
 	if (sc->act) {
 		active_own(sc->act, &own);
 	}

@@ -600,6 +600,13 @@ static void test_subscribe_replaces_set(void **state)
 	broadcast(srv, SUB_TX, TX_FRAME, strlen(TX_FRAME));
 	expect_stream(a, TX_FRAME);
 	expect_stream(b, RX_FRAME TX_FRAME);
+	/* b keeps the default set; nobody asked for streams */
+	assert_true(server_wants(srv, SUB_TX));
+	assert_true(server_wants(srv, SUB_RX));
+	assert_false(server_wants(srv, SUB_STREAMS));
+	client_say(f, a, "{\"subscribe\":[\"streams\"]}\n");
+	broadcast(srv, SUB_STATUS, RX_FRAME, strlen(RX_FRAME));
+	assert_true(server_wants(srv, SUB_STREAMS | SUB_SAMPLE));
 	assert_int_equal(f->status_calls, 0);
 	assert_int_equal(cnt(srv).client_drops, 0);
 	close(a);
