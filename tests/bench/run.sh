@@ -7,7 +7,9 @@
 # second namespace, read by tests/bench/benchclient. Three sets of cases:
 # UDPv4 at each rate with 1/8/64 clients (the main table); the daemon's CPU
 # with and without a flood of non-PTP traffic (UDP to other ports, ARP);
-# UDPv6 and L2 PTP streams with 1 client. Prints tables, then as its LAST
+# UDPv6 and L2 PTP streams with 1 client; then tests/bench/pathcost (the
+# pure stages' CPU per packet in process: classify, + the per-stream
+# accounting, + the frame encoding). Prints tables, then as its LAST
 # line one JSON object with every figure. Nothing is asserted on a figure:
 # the numbers are read (docs/performance.md says how).
 #
@@ -471,13 +473,20 @@ fi
 
 compgen -G "$work/case-*.json" >/dev/null || die "no case ran (BENCH_RATES empty?)"
 
+# The pure stages in process (tests/bench/pathcost.c): what the per-stream
+# accounting and the frame encoding add to classify, per packet, measured
+# interleaved in this run.
+"$BB/pathcost" >"$work/pathcost.txt" || die "pathcost failed"
+tail -n 1 "$work/pathcost.txt" >"$work/pathcost.json"
+
 # The summary. "Lossless up to" is the highest rate such that it and every
 # lower rate lost nothing (a lucky lossless run above a lossy one does not
 # count); flat out counts at the rate it achieved. The main table's
 # figures come from the UDPv4 cases without a flood only.
 jq -s --argjson sc "$have_sidecar" --arg version "$version" \
 	--argjson secs "$SECONDS_PER_CASE" \
-	--slurpfile long <([ -e "$work/long.json" ] && cat "$work/long.json" || echo null) '
+	--slurpfile long <([ -e "$work/long.json" ] && cat "$work/long.json" || echo null) \
+	--slurpfile pathcost "$work/pathcost.json" '
 	def rateval: if .flatOut then .achievedRate else .rate end;
 	def lossless_upto(f):
 		(sort_by(rateval)) as $c |
@@ -521,7 +530,7 @@ jq -s --argjson sc "$have_sidecar" --arg version "$version" \
 			  baseline: (if all($c[]; .baseline != null) then $c | lossless_upto(.baseline.loss == 0) else null end),
 			  pktBaseline: (if all($c[]; .pktBaseline != null) then $c | lossless_upto(.pktBaseline.loss == 0) else null end)} end)}) |
 			from_entries)},
-	 long: $long[0]}' "$work"/case-*.json >"$work/result.json" ||
+	 long: $long[0], pathcost: $pathcost[0]}' "$work"/case-*.json >"$work/result.json" ||
 	die "could not build the summary"
 
 # The tables, for people; the JSON line below them, for tools.
@@ -631,4 +640,6 @@ if jq -e '[.cases[] | select(.set == "stream")] | length > 0' "$work/result.json
 		 "  \(.key): sidecar \(.value.sidecar)  baseline \(.value.baseline // "-")  packet-socket baseline \(.value.pktBaseline // "-")")
 	' "$work/result.json"
 fi
+echo
+head -n -1 "$work/pathcost.txt"
 jq -c . "$work/result.json"
