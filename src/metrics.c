@@ -782,9 +782,13 @@ int metrics_writer_write(struct metrics_writer *w, struct metrics_snapshot *m,
 	w->failures++;
 	w->failing = true;
 	if (ratelimit_ok(&w->rl, now_ns, &suppressed)) {
-		log_warning("metrics file %s: %s: %s (tried again every "
+		/* each step but formatting works on the temporary file */
+		bool tmp = strcmp(what, "format") != 0;
+
+		log_warning("metrics file %s: %s%s%s%s: %s (tried again every "
 			    "--status-interval; %llu failures so far)",
-			    w->path, what, strerror(-r),
+			    w->path, what, tmp ? " " : "", tmp ? w->path : "",
+			    tmp ? ".tmp" : "", strerror(-r),
 			    (unsigned long long)w->failures);
 	}
 	return r;

@@ -308,3 +308,35 @@ def test_unwritable_directory_refused(sidecar, workdir, case):
     assert os.listdir(d) == ([] if case == "root-owned" else [])
     # the refusal came before READY: the socket is gone again
     assert not os.path.exists(os.path.join(run, "s.sock"))
+
+
+def test_write_failure_is_logged_once_and_retried(sidecar, grandmaster,
+                                                  workdir, parser):
+    """A directory that stops being writable at run time: the daemon keeps
+    running, says so once (not every tick), tries again every tick, and
+    counts the failures in the next file it can write."""
+    d = metrics_dir(workdir, NOBODY)
+    run = os.path.join(workdir, "run")
+    os.mkdir(run, 0o755)
+    os.chown(run, NOBODY, NOBODY)
+    path = os.path.join(d, PROM)
+    sc = sidecar("--user", "nobody", "--metrics-file", path,
+                 sock=os.path.join(run, "s.sock"))
+    os.chown(d, 0, 0)  # nobody can no longer create PROM.tmp
+    time.sleep(3.4)
+    assert sc.proc.poll() is None, sc.stderr()
+    warned = [l for l in sc.stderr().splitlines() if "metrics file" in l
+              and "Permission denied" in l]
+    assert len(warned) == 1, sc.stderr()
+    assert "open %s.tmp" % path in warned[0]
+    os.chown(d, NOBODY, NOBODY)
+
+    def recovered():
+        return "written again" in sc.stderr()
+    assert netns.wait_for(recovered, 3), sc.stderr()
+    with open(path) as f:
+        samples, _ = check_text(parser, f.read())
+    fails = one(samples, "tblk_ptp_metrics_write_failures_total")
+    assert 3 <= fails <= 4, fails
+    assert sc.stop(signal.SIGTERM) == 0, sc.stderr()
+    assert os.listdir(d) == [PROM]
