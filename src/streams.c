@@ -936,33 +936,26 @@ static int streams_order(const void *a, const void *b)
 }
 
 /* Per domain, the master portIdentities beyond the first (a portIdentity
- * seen on two transports is one master). @v is in frame order. */
+ * seen on two transports is one master). @v is in frame order, so the
+ * streams of one portIdentity are adjacent: one pass, not n^2 compares
+ * (a spray of forged masters fills a large table). */
 static unsigned int streams_extra_masters(const struct stream *const *v,
 					  unsigned int n)
 {
+	const struct stream *last = NULL; /* the domain's last master */
 	unsigned int extra = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
-		bool first_port = true, first_in_domain = true;
-
 		if (!streams_is_master(v[i])) {
 			continue;
 		}
-		for (unsigned int j = 0; j < i; j++) {
-			if (!streams_is_master(v[j]) ||
-			    v[j]->key.domain != v[i]->key.domain) {
-				continue;
-			}
-			first_in_domain = false;
-			if (!memcmp(v[j]->key.clock_id, v[i]->key.clock_id,
-				    sizeof(v[i]->key.clock_id)) &&
-			    v[j]->key.port == v[i]->key.port) {
-				first_port = false;
-			}
-		}
-		if (first_port && !first_in_domain) {
+		if (last && last->key.domain == v[i]->key.domain &&
+		    (memcmp(last->key.clock_id, v[i]->key.clock_id,
+			    sizeof(v[i]->key.clock_id)) ||
+		     last->key.port != v[i]->key.port)) {
 			extra++;
 		}
+		last = v[i];
 	}
 	return extra;
 }

@@ -296,14 +296,15 @@ static void test_absent_left_out(void **state)
 
 /* ---- streams ---------------------------------------------------------- */
 
-static void feed(struct streams *st, const struct ptp_port_id *src,
-		 unsigned int type, uint16_t seq, uint8_t domain, uint64_t now)
+static void feed_on(struct streams *st, enum pkt_transport tr,
+		    const struct ptp_port_id *src, unsigned int type,
+		    uint16_t seq, uint8_t domain, uint64_t now)
 {
 	struct classify_result r;
 
 	memset(&r, 0, sizeof(r));
 	r.verdict = CLASSIFY_FRAME;
-	r.pkt.transport = PKT_UDP4;
+	r.pkt.transport = tr;
 	r.pkt.vlan = -1;
 	r.msg.hdr.msg_type = (uint8_t)type;
 	r.msg.hdr.version = 2;
@@ -317,6 +318,12 @@ static void feed(struct streams *st, const struct ptp_port_id *src,
 	r.sw.tv_nsec = (long)(now % 1000000000ULL);
 	r.stamp = r.sw;
 	streams_rx(st, &r, now);
+}
+
+static void feed(struct streams *st, const struct ptp_port_id *src,
+		 unsigned int type, uint16_t seq, uint8_t domain, uint64_t now)
+{
+	feed_on(st, PKT_UDP4, src, type, seq, domain, now);
 }
 
 static const struct ptp_port_id gm_a = {
@@ -440,6 +447,36 @@ static void test_streams(void **state)
 	free(text);
 #undef A
 #undef B
+	streams_free(st);
+}
+
+/* extraMasters: per domain, portIdentities beyond the first; one seen
+ * on two transports is one master (the summary's one-pass count). */
+static void test_streams_extra_masters(void **state)
+{
+	struct streams *st;
+	struct streams_summary sum;
+	struct ptp_port_id c = gm_b;
+
+	(void)state;
+	c.clock_id[7] = 0x99;
+	assert_int_equal(streams_new(&st, 16), 0);
+	feed_on(st, PKT_UDP4, &gm_a, PTP_SYNC, 1, 0, T0);
+	feed_on(st, PKT_L2, &gm_a, PTP_ANNOUNCE, 1, 0, T0 + 1);
+	feed_on(st, PKT_UDP6, &gm_a, PTP_SIGNALING, 1, 0, T0 + 2);
+	assert_int_equal(streams_summary(st, &sum), 0);
+	assert_int_equal(sum.masters, 2);
+	assert_int_equal(sum.extra_masters, 0);
+	feed_on(st, PKT_UDP4, &gm_b, PTP_SYNC, 1, 0, T0 + 3);
+	feed_on(st, PKT_UDP4, &c, PTP_ANNOUNCE, 1, 0, T0 + 4);
+	feed_on(st, PKT_L2, &c, PTP_ANNOUNCE, 1, 0, T0 + 5);
+	feed_on(st, PKT_UDP4, &spray, PTP_SYNC, 1, 1, T0 + 6);
+	feed_on(st, PKT_UDP4, &gm_a, PTP_SYNC, 1, 1, T0 + 7);
+	assert_int_equal(streams_summary(st, &sum), 0);
+	assert_int_equal(sum.count, 8);
+	assert_int_equal(sum.masters, 7);
+	/* domain 0: gm_a, gm_b, c -> 2; domain 1: spray, gm_a -> 1 */
+	assert_int_equal(sum.extra_masters, 3);
 	streams_free(st);
 }
 
@@ -567,6 +604,7 @@ int main(void)
 		cmocka_unit_test(test_sync_and_clock),
 		cmocka_unit_test(test_absent_left_out),
 		cmocka_unit_test(test_streams),
+		cmocka_unit_test(test_streams_extra_masters),
 		cmocka_unit_test(test_streams_cap_spray),
 		cmocka_unit_test(test_write_file),
 	};
