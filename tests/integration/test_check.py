@@ -249,7 +249,7 @@ def test_fakenic_phc_line(daemon_bin, netpair, shim, phc_shim, workdir,
     phc_log = os.path.join(workdir, "fakephc.log")
     env = fake_env(shim + ":" + phc_shim, netpair.sl_if, workdir,
                    FAKENIC_PHC=3, FAKEPHC_DEV="/dev/ptp3",
-                   FAKEPHC_NAME="fake \"ena\" clock", FAKEPHC_LOG=phc_log)
+                   FAKEPHC_CLOCK_NAME="fake \"ena\" clock", FAKEPHC_LOG=phc_log)
     want = {"ena": ["extended", "basic"],
             "precise": ["precise", "extended", "basic"],
             "basic-only": ["basic"]}[driver]

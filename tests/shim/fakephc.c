@@ -49,9 +49,11 @@
  *                        ("clock_adjtime clk=N modes=0xM", "clock_settime
  *                        clk=N", "adjtimex modes=0xM", "settimeofday") and
  *                        per writable open ("open-writable")
- *  FAKEPHC_NAME          (the "metrics" branch's --check piece) an open of
- *                        /sys/class/ptp/ptpN/clock_name, N being
- *                        FAKEPHC_DEV's, reads this name and a newline
+ *  FAKEPHC_CLOCK_NAME    (the "metrics" branch's piece for --check, the
+ *                        same variable and behaviour as the "clock"
+ *                        branch's) an open of /sys/class/ptp/ptpN/
+ *                        clock_name, N being FAKEPHC_DEV's, reads this
+ *                        name and a newline
  *  FAKEPHC_TRACE         append the name of each PHC ioctl answered
  *                        ("getcaps", "precise", "extended", "basic", or
  *                        "ebusy"/"eopnotsupp" when refused)
@@ -320,7 +322,7 @@ static struct ptp_clock_time fakephc_ct(int64_t ns)
 	return t;
 }
 
-/* ---- FAKEPHC_NAME: the sysfs clock_name of the fake device ----------- */
+/* ---- FAKEPHC_CLOCK_NAME: the sysfs clock_name of the fake device ----------- */
 
 /* "/sys/class/ptp/" + FAKEPHC_DEV's basename + "/clock_name" is @path */
 static bool fakephc_name_path(const char *path)
@@ -364,7 +366,7 @@ static int fakephc_open(const char *path, int flags, mode_t mode, int dirfd)
 	int fd, i;
 
 	fakephc_init();
-	name = getenv("FAKEPHC_NAME");
+	name = getenv("FAKEPHC_CLOCK_NAME");
 	if (name && fakephc_name_path(path)) {
 		return fakephc_name_open(name, flags);
 	}
