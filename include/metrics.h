@@ -56,6 +56,9 @@ struct metrics_snapshot {
 	bool has_utc_offset;
 	int utc_offset_s;
 	bool utc_offset_valid;
+	bool has_time_flags; /* TIME_PROPERTIES_DATA_SET's flags */
+	bool ptp_timescale;
+	bool time_traceable;
 
 	/* clock, from the PHC readings (SPEC §11) */
 	const char *phc_device; /* "/dev/ptp0", NULL: no PHC read */

@@ -370,6 +370,16 @@ static void m_sync(struct mout *o)
 			    "1 when currentUtcOffsetValid is set",
 			    m->utc_offset_valid);
 	}
+	if (m->has_time_flags) {
+		m_gauge_u64(o, "ptp_timescale",
+			    "1 when the grandmaster's timescale is PTP (TAI), "
+			    "0 ARB (ptpTimescale)",
+			    m->ptp_timescale);
+		m_gauge_u64(o, "time_traceable",
+			    "1 when the grandmaster's time is traceable to a "
+			    "primary reference (timeTraceable)",
+			    m->time_traceable);
+	}
 }
 
 static void m_clock(struct mout *o)

@@ -192,6 +192,9 @@ static void test_sync_and_clock(void **state)
 		.has_utc_offset = true,
 		.utc_offset_s = 37,
 		.utc_offset_valid = false,
+		.has_time_flags = true,
+		.ptp_timescale = true,
+		.time_traceable = false,
 		.phc_device = "/dev/ptp0",
 		.clock_name = "ena-ptp-0",
 		.phc_method = "extended",
@@ -236,6 +239,10 @@ static void test_sync_and_clock(void **state)
 		text, "tblk_ptp_utc_offset_seconds{interface=\"eth0\"} 37"));
 	assert_true(has_line(
 		text, "tblk_ptp_utc_offset_valid{interface=\"eth0\"} 0"));
+	assert_true(
+		has_line(text, "tblk_ptp_ptp_timescale{interface=\"eth0\"} 1"));
+	assert_true(has_line(text,
+			     "tblk_ptp_time_traceable{interface=\"eth0\"} 0"));
 	/* a NULL label (timescale) is left out, not written empty */
 	assert_true(has_line(text, "tblk_ptp_phc_info{interface=\"eth0\","
 				   "device=\"/dev/ptp0\",clock_name=\"ena-ptp-"
@@ -288,6 +295,8 @@ static void test_absent_left_out(void **state)
 	assert_null(strstr(text, "port_state"));
 	assert_null(strstr(text, "grandmaster"));
 	assert_null(strstr(text, "offset"));
+	assert_null(strstr(text, "timescale"));
+	assert_null(strstr(text, "traceable"));
 	assert_null(strstr(text, "phc_"));
 	assert_null(strstr(text, "NaN"));
 	assert_null(strstr(text, "stream"));
