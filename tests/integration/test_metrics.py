@@ -336,7 +336,9 @@ def test_write_failure_is_logged_once_and_retried(sidecar, grandmaster,
     assert netns.wait_for(recovered, 3), sc.stderr()
     with open(path) as f:
         samples, _ = check_text(parser, f.read())
+    # one tick a second for the ~3.4 s it could not write (a busy
+    # machine may stretch the sleep by a tick)
     fails = one(samples, "tblk_ptp_metrics_write_failures_total")
-    assert 3 <= fails <= 4, fails
+    assert 3 <= fails <= 5, fails
     assert sc.stop(signal.SIGTERM) == 0, sc.stderr()
     assert os.listdir(d) == [PROM]
