@@ -266,7 +266,7 @@ torture: deps
 DEPS := build-essential pkg-config libsystemd-dev libjson-c-dev libcap-dev \
 	libcmocka-dev linuxptp socat iproute2 ethtool tcpdump jq clang \
 	libclang-rt-14-dev valgrind python3-jsonschema python3-pytest systemd \
-	clang-format strace git binutils
+	clang-format strace git binutils python3-prometheus-client
 
 deps:
 	@missing=$$(for p in $(DEPS); do \

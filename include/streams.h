@@ -79,6 +79,54 @@ unsigned int streams_count(const struct streams *st);
 uint64_t streams_evictions(const struct streams *st);
 uint64_t streams_dropped(const struct streams *st);
 
+/* The table as a whole, as the streams frame's header gives it. */
+struct streams_summary {
+	unsigned int count, cap;
+	uint64_t evictions, dropped;
+	unsigned int masters, extra_masters;
+};
+
+/* @sum for the table now. 0, or -ENOMEM (it sorts a copy of the index). */
+int streams_summary(const struct streams *st, struct streams_summary *sum);
+
+/* Message types of struct streams_info's per-type arrays. */
+#define STREAMS_MSG_TYPES 16
+
+/* One stream, read-only, with the figures of its frame object. */
+struct streams_info {
+	struct ptp_port_id src;
+	uint8_t domain;
+	enum pkt_transport transport;
+	bool silent;
+	const char *role; /* "master", "slave", "peer", "other" */
+	uint64_t total;
+	uint64_t msgs[STREAMS_MSG_TYPES]; /* by messageType */
+	/* by messageType; only the types the frame lists are non-zero:
+	 * gaps/reordered for the sender's own seqIds, duplicates also for
+	 * FOLLOW_UP (dupFollowUp) */
+	uint64_t gaps[STREAMS_MSG_TYPES];
+	uint64_t dups[STREAMS_MSG_TYPES];
+	uint64_t reordered[STREAMS_MSG_TYPES];
+	uint64_t two_step, missing_fup, orphan_fup;
+	uint64_t seq_resets, missing_hw, events, delay_resp_for;
+};
+
+/*
+ * The streams of the table in slot order (not the frame's): start with
+ * *@pos = 0; each call fills @info with the next one and returns true,
+ * false when there is none left. Valid until the table next changes.
+ */
+bool streams_next(const struct streams *st, unsigned int *pos,
+		  struct streams_info *info);
+
+/* Whether messageType @type's sequenceIds are the sender's own, tracked
+ * for gaps, duplicates and reorderings (the frame's "gaps" keys). */
+bool streams_seq_tracked(unsigned int type);
+
+/* The frame's names of messageType @type ("sync", "followUp", ...), NULL
+ * for a type the frame does not list. */
+const char *streams_msg_name(unsigned int type);
+
 /* A buffer this big always holds streams_encode()'s frame. */
 size_t streams_frame_max(const struct streams *st);
 

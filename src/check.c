@@ -11,6 +11,12 @@
  *                          softwareSystemClock, hardwareRawClock: bools
  *   phcIndex       int     -1: none
  *   phcDevice      string  "/dev/ptpN", null when there is no PHC
+ *   phcClockName   string  /sys/class/ptp/ptpN/clock_name, null when
+ *                          there is no PHC or it cannot be read
+ *   phcMethods     array   the PTP_SYS_OFFSET* ioctls the PHC answers:
+ *                          "precise", "extended", "basic" ([] for none)
+ *   phcMethod      string  the one the daemon reads with, else null
+ *   phcError       string  why the PHC could not be opened, else null
  *   txTypes        array   of names offered ("off", "on", ...)
  *   rxFilters      array   of names offered ("none", "ptpv2-l4-event", ...)
  *   hwConfig       object  {"txType","rxFilter","flags"} from SIOCGHWTSTAMP,
@@ -29,7 +35,9 @@
 #include "check.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <json-c/json.h>
+#include <stdio.h>
 #include <net/if.h>
 #include <string.h>
 #include <sys/capability.h>
@@ -40,6 +48,7 @@
 #include "config.h"
 #include "hwts.h"
 #include "nic.h"
+#include "phc.h"
 
 struct check_report {
 	const char *ifname;
@@ -51,6 +60,18 @@ struct check_report {
 	bool delay_req;
 	struct hwts_probe probe;
 	struct hwts_decision d;
+	/* the PHC, when phc_index >= 0 */
+	char phc_dev[32];
+	char clock_name[64]; /* "": unknown */
+	int phc_err;	     /* phc_open()'s -errno, else 0 */
+	unsigned int phc_methods;
+	enum phc_method phc_method;
+};
+
+static const enum phc_method check_phc_methods[] = {
+	PHC_METHOD_PRECISE,
+	PHC_METHOD_EXTENDED,
+	PHC_METHOD_BASIC,
 };
 
 static const struct {
@@ -99,6 +120,57 @@ static bool check_have_net_admin(void)
 	return v == CAP_SET;
 }
 
+/* The PHC's sysfs name (open and read: no stdio buffering of sysfs) and
+ * which offset ioctls it answers; phc_open() reads, never adjusts. */
+static void check_phc(struct check_report *c, int index)
+{
+	struct phc p;
+	char path[64];
+	ssize_t n;
+	int fd;
+
+	snprintf(c->phc_dev, sizeof(c->phc_dev), "/dev/ptp%d", index);
+	snprintf(path, sizeof(path), "/sys/class/ptp/ptp%d/clock_name", index);
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd >= 0) {
+		n = read(fd, c->clock_name, sizeof(c->clock_name) - 1);
+		close(fd);
+		c->clock_name[n > 0 ? n : 0] = '\0';
+		c->clock_name[strcspn(c->clock_name, "\n")] = '\0';
+	}
+	c->phc_err = phc_open(&p, c->phc_dev);
+	if (c->phc_err) {
+		return;
+	}
+	c->phc_methods = p.methods;
+	c->phc_method = p.method;
+	phc_close(&p);
+}
+
+static void check_print_phc(const struct check_report *c, FILE *out)
+{
+	bool any = false;
+	size_t i;
+
+	fprintf(out, "PTP hardware clock: %d (%s), clock name %s\n",
+		c->probe.info.phc_index, c->phc_dev,
+		c->clock_name[0] ? c->clock_name : "unknown");
+	fprintf(out, "  %-22s ", "offset ioctls");
+	if (c->phc_err) {
+		fprintf(out, "unknown (cannot open %s: %s)\n", c->phc_dev,
+			strerror(-c->phc_err));
+		return;
+	}
+	for (i = 0; i < CHECK_COUNT(check_phc_methods); i++) {
+		if (c->phc_methods & (1u << check_phc_methods[i])) {
+			fprintf(out, "%s%s", any ? ", " : "",
+				phc_method_name(check_phc_methods[i]));
+			any = true;
+		}
+	}
+	fprintf(out, " (reads with %s)\n", phc_method_name(c->phc_method));
+}
+
 static void check_names(FILE *out, uint32_t mask, bool rx)
 {
 	bool any = false;
@@ -142,10 +214,9 @@ static void check_print_text(const struct check_report *c, FILE *out)
 					: "no");
 		}
 		if (info->phc_index >= 0) {
-			fprintf(out, "PTP hardware clock: %d (/dev/ptp%d)\n",
-				info->phc_index, info->phc_index);
+			check_print_phc(c, out);
 		} else {
-			fprintf(out, "PTP hardware clock: none\n");
+			fprintf(out, "PTP hardware clock: none (no PHC)\n");
 		}
 		fprintf(out, "TX types:         ");
 		check_names(out, info->tx_types, false);
@@ -257,6 +328,33 @@ static int check_print_json(const struct check_report *c, FILE *out)
 	json_object_object_add(
 		o, "phcDevice",
 		check_str_or_null(info->phc_index >= 0 ? dev : NULL));
+	{
+		bool phc = info->phc_index >= 0, open = phc && !c->phc_err;
+		json_object *m = json_object_new_array();
+
+		for (i = 0; open && i < CHECK_COUNT(check_phc_methods); i++) {
+			if (c->phc_methods & (1u << check_phc_methods[i])) {
+				json_object_array_add(
+					m,
+					json_object_new_string(phc_method_name(
+						check_phc_methods[i])));
+			}
+		}
+		json_object_object_add(o, "phcClockName",
+				       check_str_or_null(phc && c->clock_name[0]
+								 ? c->clock_name
+								 : NULL));
+		json_object_object_add(o, "phcMethods", m);
+		json_object_object_add(
+			o, "phcMethod",
+			check_str_or_null(open ? phc_method_name(c->phc_method)
+					       : NULL));
+		json_object_object_add(
+			o, "phcError",
+			check_str_or_null(phc && c->phc_err
+						  ? strerror(-c->phc_err)
+						  : NULL));
+	}
 	json_object_object_add(o, "txTypes",
 			       check_name_array(info->tx_types, false));
 	json_object_object_add(o, "rxFilters",
@@ -365,6 +463,9 @@ int check_run(const char *ifname, const char *mode, const char *hwts_config,
 			"tblk-ptp-sidecar: %s: ETHTOOL_GET_TS_INFO: %s\n",
 			ifname, strerror(-p->info_err));
 		return EX_OSERR;
+	}
+	if (!p->info_err && p->info.phc_index >= 0) {
+		check_phc(&c, p->info.phc_index);
 	}
 	r = hwts_decide(ts, p, &c.d);
 	if (r == 0 && c.d.write && !check_have_net_admin()) {

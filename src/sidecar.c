@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sysexits.h>
+#include <time.h>
 #include <systemd/sd-daemon.h>
 #include <unistd.h>
 
@@ -22,6 +23,7 @@
 #include "hwts.h"
 #include "iface.h"
 #include "log.h"
+#include "metrics.h"
 #include "privs.h"
 #include "request.h"
 #include "rxpath.h"
@@ -41,7 +43,8 @@ struct sidecar {
 	struct rxpath *rp;
 	struct active *act;
 	struct streams *streams;
-	char *streams_frame; /* streams_frame_max() bytes */
+	char *streams_frame;		/* streams_frame_max() bytes */
+	struct metrics_writer *metrics; /* --metrics-file, else NULL */
 	int status_tfd;
 	int watchdog_tfd;
 	uint64_t start_ns;
@@ -71,14 +74,14 @@ static void sidecar_counters(struct sidecar *sc, struct counters *c)
 	}
 }
 
-static int sidecar_status_encode(char *buf, size_t size, void *arg)
+/* The status frame from one snapshot of the counters and uptime, which
+ * the metrics file of the same tick shares. */
+static int sidecar_status_frame(struct sidecar *sc, const struct counters *c,
+				uint64_t uptime_s, char *buf, size_t size)
 {
-	struct sidecar *sc = arg;
 	const struct iface_state *st = iface_state(sc->ifc);
-	struct counters c;
 	struct frame_status fs;
 
-	sidecar_counters(sc, &c);
 	fs = (struct frame_status){
 		.iface = sc->cfg->iface,
 		.ifindex = st->ifindex,
@@ -91,11 +94,47 @@ static int sidecar_status_encode(char *buf, size_t size, void *arg)
 		.delay_req_tx = sc->act ? active_tx_kind(sc->act) : NULL,
 		.clients = sc->srv ? server_clients(sc->srv) : 0,
 		.streams = sc->streams ? streams_count(sc->streams) : 0,
-		.uptime_s = sidecar_uptime_s(sc),
+		.uptime_s = uptime_s,
 		.version = TBLK_VERSION,
-		.counters = &c,
+		.counters = c,
 	};
 	return frame_encode_status(&fs, buf, size);
+}
+
+static int sidecar_status_encode(char *buf, size_t size, void *arg)
+{
+	struct sidecar *sc = arg;
+	struct counters c;
+
+	sidecar_counters(sc, &c);
+	return sidecar_status_frame(sc, &c, sidecar_uptime_s(sc), buf, size);
+}
+
+/* The metrics file's figures, from the status tick's own snapshot. The
+ * sync and clock parts stay absent until their modules fill them. */
+static void sidecar_metrics_snapshot(struct sidecar *sc,
+				     const struct counters *c,
+				     uint64_t uptime_s,
+				     struct metrics_snapshot *m)
+{
+	const struct iface_state *st = iface_state(sc->ifc);
+	struct timespec now;
+
+	clock_gettime(CLOCK_REALTIME, &now);
+	*m = (struct metrics_snapshot){
+		.iface = sc->cfg->iface,
+		.version = TBLK_VERSION,
+		.time_ns = (int64_t)now.tv_sec * (int64_t)NSEC_PER_SEC +
+			   now.tv_nsec,
+		.uptime_s = uptime_s,
+		.has_link = true,
+		.link_up = st->link_up,
+		.has_stamping = true,
+		.hw = st->hw,
+		.clients = sc->srv ? server_clients(sc->srv) : 0,
+		.counters = c,
+		.streams = sc->streams,
+	};
 }
 
 /* STATUS= for systemctl status: sent when the text changes, which the
@@ -175,20 +214,32 @@ static void sidecar_status_tick(struct evloop *loop, int fd, uint32_t events,
 				void *arg)
 {
 	struct sidecar *sc = arg;
-	uint64_t now = ev_now_ns();
+	uint64_t now = ev_now_ns(), uptime_s = sidecar_uptime_s(sc);
+	struct counters c;
 	int len;
 
 	(void)loop;
 	(void)fd;
 	(void)events;
 	streams_expire(sc->streams, now);
-	len = sidecar_status_encode(sc->frame, sizeof(sc->frame), sc);
+	/* one snapshot for the status frame and the metrics file: what a
+	 * subscriber read and what the file says agree for the tick */
+	sidecar_counters(sc, &c);
+	len = sidecar_status_frame(sc, &c, uptime_s, sc->frame,
+				   sizeof(sc->frame));
 	if (len < 0) {
 		log_err("cannot encode the status frame: %s", strerror(-len));
 	} else {
 		server_broadcast(sc->srv, SUB_STATUS, sc->frame, (size_t)len);
 	}
 	sidecar_streams_publish(sc, now);
+	if (sc->metrics) {
+		struct metrics_snapshot m;
+
+		sidecar_metrics_snapshot(sc, &c, uptime_s, &m);
+		/* a failure is logged by the writer and tried next tick */
+		metrics_writer_write(sc->metrics, &m, now);
+	}
 	sidecar_notify_status(sc);
 }
 
@@ -384,6 +435,59 @@ static int sidecar_timers(struct sidecar *sc)
 	return EX_OK;
 }
 
+/*
+ * --metrics-file: the first file is written here, after the privilege
+ * drop and before READY=1, as the user the daemon runs as from now on: a
+ * directory it cannot write is refused at start (EX_CANTCREAT), not found
+ * out later. Later failures are only logged (metrics_writer_write).
+ */
+static int sidecar_open_metrics(struct sidecar *sc)
+{
+	const char *path = sc->cfg->metrics_file;
+	struct metrics_snapshot m;
+	struct counters c;
+	const char *what = "format";
+	char *text = NULL;
+	size_t len = 0;
+	int r;
+
+	if (!path) {
+		return EX_OK;
+	}
+	r = metrics_writer_new(&sc->metrics, path);
+	if (r == -ENAMETOOLONG) {
+		return sidecar_refuse(EX_USAGE,
+				      "--metrics-file %s: name too long", path);
+	}
+	if (r) {
+		return sidecar_refuse(EX_OSERR, "--metrics-file: %s",
+				      strerror(-r));
+	}
+	sidecar_counters(sc, &c);
+	sidecar_metrics_snapshot(sc, &c, sidecar_uptime_s(sc), &m);
+	r = metrics_format(&m, &text, &len);
+	if (!r) {
+		r = metrics_write_file(path, text, len, &what);
+	}
+	free(text);
+	if (r == -ENOMEM) {
+		return sidecar_refuse(EX_OSERR, "--metrics-file %s: %s", path,
+				      strerror(-r));
+	}
+	if (r) {
+		return sidecar_refuse(
+			EX_CANTCREAT,
+			"--metrics-file %s: %s %s.tmp as uid %u: %s (its "
+			"directory must be writable after the privilege drop; "
+			"under systemd: ReadWritePaths=)",
+			path, what, path, (unsigned int)geteuid(),
+			strerror(-r));
+	}
+	log_info("metrics file %s written every %u s", path,
+		 sc->cfg->status_interval);
+	return EX_OK;
+}
+
 static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 			 bool have_user, gid_t group)
 {
@@ -505,12 +609,14 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 	log_info("capabilities kept:%s", sc->kept_caps & PRIVS_KEEP_NET_ADMIN
 						 ? " cap_net_admin"
 						 : " none");
-	return EX_OK;
+	return sidecar_open_metrics(sc);
 }
 
 static void sidecar_teardown(struct sidecar *sc)
 {
-	/* in the reverse order of setup */
+	/* in the reverse order of setup; the metrics file stays (its
+	 * tblk_ptp_metrics_timestamp_seconds shows it is stale) */
+	metrics_writer_free(sc->metrics);
 	rxpath_fini(sc->rp);
 	free(sc->streams_frame);
 	streams_free(sc->streams);

@@ -936,35 +936,113 @@ static int streams_order(const void *a, const void *b)
 }
 
 /* Per domain, the master portIdentities beyond the first (a portIdentity
- * seen on two transports is one master). @v is in frame order. */
+ * seen on two transports is one master). @v is in frame order, so the
+ * streams of one portIdentity are adjacent: one pass, not n^2 compares
+ * (a spray of forged masters fills a large table). */
 static unsigned int streams_extra_masters(const struct stream *const *v,
 					  unsigned int n)
 {
+	const struct stream *last = NULL; /* the domain's last master */
 	unsigned int extra = 0;
 
 	for (unsigned int i = 0; i < n; i++) {
-		bool first_port = true, first_in_domain = true;
-
 		if (!streams_is_master(v[i])) {
 			continue;
 		}
-		for (unsigned int j = 0; j < i; j++) {
-			if (!streams_is_master(v[j]) ||
-			    v[j]->key.domain != v[i]->key.domain) {
-				continue;
-			}
-			first_in_domain = false;
-			if (!memcmp(v[j]->key.clock_id, v[i]->key.clock_id,
-				    sizeof(v[i]->key.clock_id)) &&
-			    v[j]->key.port == v[i]->key.port) {
-				first_port = false;
-			}
-		}
-		if (first_port && !first_in_domain) {
+		if (last && last->key.domain == v[i]->key.domain &&
+		    (memcmp(last->key.clock_id, v[i]->key.clock_id,
+			    sizeof(v[i]->key.clock_id)) ||
+		     last->key.port != v[i]->key.port)) {
 			extra++;
 		}
+		last = v[i];
 	}
 	return extra;
+}
+
+/* ---- reading the table ------------------------------------------------ */
+
+_Static_assert(STREAMS_MSG_TYPES == STREAMS_TYPES,
+	       "streams_info arrays are indexed by messageType");
+
+int streams_summary(const struct streams *st, struct streams_summary *sum)
+{
+	const struct stream **v;
+	unsigned int n = 0;
+
+	memset(sum, 0, sizeof(*sum));
+	v = malloc(st->cap * sizeof(*v));
+	if (!v) {
+		return -ENOMEM;
+	}
+	for (unsigned int i = 0; i < st->cap; i++) {
+		if (st->hash[i]) {
+			v[n++] = &st->s[i];
+			sum->masters += streams_is_master(&st->s[i]);
+		}
+	}
+	qsort(v, n, sizeof(*v), streams_order);
+	sum->count = n;
+	sum->cap = st->cap;
+	sum->evictions = st->evictions;
+	sum->dropped = st->dropped;
+	sum->extra_masters = streams_extra_masters(v, n);
+	free(v);
+	return 0;
+}
+
+bool streams_next(const struct streams *st, unsigned int *pos,
+		  struct streams_info *info)
+{
+	const struct stream *s;
+
+	while (*pos < st->cap && !st->hash[*pos]) {
+		(*pos)++;
+	}
+	if (*pos >= st->cap) {
+		return false;
+	}
+	s = &st->s[(*pos)++];
+	memset(info, 0, sizeof(*info));
+	memcpy(info->src.clock_id, s->key.clock_id, sizeof(info->src.clock_id));
+	info->src.port = s->key.port;
+	info->domain = s->key.domain;
+	info->transport = (enum pkt_transport)s->key.transport;
+	info->silent = s->silent;
+	info->role = streams_role(s);
+	info->total = s->total;
+	memcpy(info->msgs, s->msgs, sizeof(info->msgs));
+	for (int i = 0; i < SQ_N; i++) {
+		unsigned int t = streams_sq_types[i].type;
+
+		info->gaps[t] = s->seq[i].gaps;
+		info->dups[t] = s->seq[i].dups;
+		info->reordered[t] = s->seq[i].reordered;
+	}
+	info->dups[PTP_FOLLOW_UP] = s->dup_fup;
+	info->two_step = s->two_step;
+	info->missing_fup = s->missing_fup;
+	info->orphan_fup = s->orphan_fup;
+	info->seq_resets = s->seq_resets;
+	info->missing_hw = s->missing_hw;
+	info->events = s->events;
+	info->delay_resp_for = s->delay_resp_for;
+	return true;
+}
+
+bool streams_seq_tracked(unsigned int type)
+{
+	return streams_sq_of(type) >= 0;
+}
+
+const char *streams_msg_name(unsigned int type)
+{
+	for (size_t i = 0; i < STREAMS_NMSG; i++) {
+		if (streams_msg_types[i].type == type) {
+			return streams_msg_types[i].name;
+		}
+	}
+	return NULL;
 }
 
 int streams_encode(const struct streams *st, const struct streams_own *own,

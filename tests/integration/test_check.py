@@ -18,6 +18,7 @@ EX_OK, EX_UNAVAILABLE = 0, 69
 
 JSON_KEYS = {"interface", "ifindex", "driver", "soTimestamping",
              "tsInfoError", "capabilities", "phcIndex", "phcDevice",
+             "phcClockName", "phcMethods", "phcMethod", "phcError",
              "txTypes", "rxFilters", "hwConfig", "hwConfigError", "mode",
              "hwtsConfig", "delayReq", "usable", "stamping", "wouldSet",
              "reason"}
@@ -58,6 +59,7 @@ def test_veth_software_runs(daemon_bin, netpair):
     assert "software" in r.stdout
     assert "0x1a" in r.stdout
     assert "veth" in r.stdout
+    assert "PTP hardware clock: none (no PHC)\n" in r.stdout
 
 
 def test_veth_hardware_refused(daemon_bin, netpair):
@@ -89,6 +91,8 @@ def test_veth_json_fields(daemon_bin, netpair):
         "hardwareReceive": False, "softwareReceive": True,
         "softwareSystemClock": True, "hardwareRawClock": False}
     assert d["phcIndex"] == -1 and d["phcDevice"] is None
+    assert d["phcClockName"] is None and d["phcMethods"] == []
+    assert d["phcMethod"] is None and d["phcError"] is None
     assert d["txTypes"] == [] and d["rxFilters"] == []
     assert d["hwConfig"] is None
     assert d["hwConfigError"] == "not supported by the driver"
@@ -227,3 +231,65 @@ def test_delay_req_software_on_veth(daemon_bin, netpair):
                       "-t", "software", "--delay-req")
     assert r.returncode == EX_OK, d["reason"]
     assert d["delayReq"] is True and d["stamping"] == "software"
+
+
+@pytest.fixture(scope="module")
+def phc_shim(daemon_bin):
+    """tests/shim/fakephc.so, built by `make tools`."""
+    return netns.need("fakephc.so",
+                      netns.built_tool(daemon_bin, "fakephc.so"))
+
+
+@pytest.mark.parametrize("driver", ["ena", "precise", "basic-only"])
+def test_fakenic_phc_line(daemon_bin, netpair, shim, phc_shim, workdir,
+                          driver):
+    """SPEC §9: the PHC's index, device, clock name and which
+    PTP_SYS_OFFSET* ioctls it answers, from the fake NIC's phc_index and
+    the fake PHC behind it (AWS ENA has no PRECISE)."""
+    phc_log = os.path.join(workdir, "fakephc.log")
+    env = fake_env(shim + ":" + phc_shim, netpair.sl_if, workdir,
+                   FAKENIC_PHC=3, FAKEPHC_DEV="/dev/ptp3",
+                   FAKEPHC_CLOCK_NAME="fake \"ena\" clock", FAKEPHC_LOG=phc_log)
+    want = {"ena": ["extended", "basic"],
+            "precise": ["precise", "extended", "basic"],
+            "basic-only": ["basic"]}[driver]
+    if driver == "ena":
+        env["FAKEPHC_NO_PRECISE"] = "1"
+    if driver == "basic-only":
+        env["FAKEPHC_NO_PRECISE"] = env["FAKEPHC_NO_EXTENDED"] = "1"
+    r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
+                      "-t", "hardware", env=env)
+    assert r.returncode == EX_OK, r.stdout + r.stderr
+    assert set(d) == JSON_KEYS
+    assert d["phcIndex"] == 3 and d["phcDevice"] == "/dev/ptp3"
+    assert d["phcClockName"] == 'fake "ena" clock'
+    assert d["phcMethods"] == want
+    assert d["phcMethod"] == want[0]
+    assert d["phcError"] is None
+    r = run_check(daemon_bin, netpair, "-i", netpair.sl_if, "-t", "hardware",
+                  env=env)
+    assert r.returncode == EX_OK
+    assert 'PTP hardware clock: 3 (/dev/ptp3), clock name fake "ena" ' \
+        "clock\n" in r.stdout, r.stdout
+    assert "  offset ioctls          %s (reads with %s)\n" % (
+        ", ".join(want), want[0]) in r.stdout, r.stdout
+    # read, never adjusted, never opened for writing
+    assert not os.path.exists(phc_log) or open(phc_log).read() == ""
+
+
+def test_fakenic_phc_absent_device(daemon_bin, netpair, shim, workdir):
+    """A phc_index whose /dev/ptpN cannot be opened (none exists here):
+    the line says why; the verdict does not depend on it."""
+    env = fake_env(shim, netpair.sl_if, workdir, FAKENIC_PHC=7)
+    r, d = check_json(daemon_bin, netpair, "-i", netpair.sl_if,
+                      "-t", "hardware", env=env)
+    assert r.returncode == EX_OK, d["reason"]
+    assert d["phcDevice"] == "/dev/ptp7" and d["phcMethods"] == []
+    assert d["phcMethod"] is None and d["phcClockName"] is None
+    assert d["phcError"] == "No such file or directory"
+    r = run_check(daemon_bin, netpair, "-i", netpair.sl_if, "-t", "hardware",
+                  env=env)
+    assert "PTP hardware clock: 7 (/dev/ptp7), clock name unknown\n" \
+        in r.stdout, r.stdout
+    assert "unknown (cannot open /dev/ptp7: No such file or directory)" \
+        in r.stdout, r.stdout

@@ -49,6 +49,11 @@
  *                        ("clock_adjtime clk=N modes=0xM", "clock_settime
  *                        clk=N", "adjtimex modes=0xM", "settimeofday") and
  *                        per writable open ("open-writable")
+ *  FAKEPHC_CLOCK_NAME    (the "metrics" branch's piece for --check, the
+ *                        same variable and behaviour as the "clock"
+ *                        branch's) an open of /sys/class/ptp/ptpN/
+ *                        clock_name, N being FAKEPHC_DEV's, reads this
+ *                        name and a newline
  *  FAKEPHC_TRACE         append the name of each PHC ioctl answered
  *                        ("getcaps", "precise", "extended", "basic", or
  *                        "ebusy"/"eopnotsupp" when refused)
@@ -317,11 +322,54 @@ static struct ptp_clock_time fakephc_ct(int64_t ns)
 	return t;
 }
 
+/* ---- FAKEPHC_CLOCK_NAME: the sysfs clock_name of the fake device ----------- */
+
+/* "/sys/class/ptp/" + FAKEPHC_DEV's basename + "/clock_name" is @path */
+static bool fakephc_name_path(const char *path)
+{
+	static const char pfx[] = "/sys/class/ptp/", sfx[] = "/clock_name";
+	const char *base = strrchr(fp.dev, '/');
+	size_t n;
+
+	base = base ? base + 1 : fp.dev;
+	n = strlen(base);
+	return fp.dev[0] && !strncmp(path, pfx, sizeof(pfx) - 1) &&
+	       !strncmp(path + sizeof(pfx) - 1, base, n) &&
+	       !strcmp(path + sizeof(pfx) - 1 + n, sfx);
+}
+
+/* A memfd holding the name: read(2) sees what sysfs would give. */
+static int fakephc_name_open(const char *name, int flags)
+{
+	int fd = (int)syscall(SYS_memfd_create, "fakephc-clock_name",
+			      (flags & O_CLOEXEC) ? 1u /* MFD_CLOEXEC */ : 0u);
+	size_t n = strlen(name);
+
+	if (fd < 0) {
+		return fd;
+	}
+	if (syscall(SYS_write, fd, name, n) != (long)n ||
+	    syscall(SYS_write, fd, "\n", 1) != 1 ||
+	    syscall(SYS_lseek, fd, 0, SEEK_SET) != 0) {
+		syscall(SYS_close, fd);
+		errno = EIO;
+		return -1;
+	}
+	return fd;
+}
+
+/* ---- the device ------------------------------------------------------- */
+
 static int fakephc_open(const char *path, int flags, mode_t mode, int dirfd)
 {
+	const char *name;
 	int fd, i;
 
 	fakephc_init();
+	name = getenv("FAKEPHC_CLOCK_NAME");
+	if (name && fakephc_name_path(path)) {
+		return fakephc_name_open(name, flags);
+	}
 	if (!fp.dev[0] || strcmp(path, fp.dev) != 0) {
 		return (int)syscall(SYS_openat, dirfd, path, flags, mode);
 	}

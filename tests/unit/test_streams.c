@@ -990,6 +990,154 @@ static void test_frame_max(void **state)
 	streams_free(st);
 }
 
+/* The read-only iterator and the summary (metrics.c reads the table
+ * through them) say exactly what the frame says, defects included. */
+static void test_iterator_matches_frame(void **state)
+{
+	struct streams *st = table(8);
+	struct streams_summary sum;
+	struct streams_info info;
+	struct json_object *j;
+	unsigned int pos = 0, seen = 0;
+	uint64_t end = T0 + 100 * SYNC_IV;
+
+	(void)state;
+	for (int i = 0; i < 100; i++) {
+		uint64_t t = T0 + (uint64_t)i * SYNC_IV;
+		int seq = i == 20 ? 21 : i == 21 ? 20 : i;
+		struct pkt rq = {.type = PTP_DELAY_REQ,
+				 .src = &slave_c,
+				 .seq = (uint16_t)i,
+				 .log = 0x7f,
+				 .now = t + 2 * MS,
+				 .hw = i != 7,
+				 .verdict = i != 7 ? CLASSIFY_FRAME
+						   : CLASSIFY_MISSING_HW};
+		struct pkt rs = {.type = PTP_DELAY_RESP,
+				 .src = &gm_a,
+				 .seq = (uint16_t)i,
+				 .log = -3,
+				 .now = t + 3 * MS,
+				 .req = &slave_c,
+				 .verdict = CLASSIFY_FRAME};
+
+		if (i != 50) {
+			exchange(st, &gm_a, (uint16_t)seq, t, i != 60);
+		}
+		if (i == 70) {
+			exchange(st, &gm_a, (uint16_t)seq, t + MS, true);
+		}
+		exchange(st, &gm_b, (uint16_t)(i + 3000), t + 7 * MS, true);
+		if (i % 3) {
+			feed(st, &rq);
+			feed(st, &rs);
+		}
+	}
+	streams_expire(st, end);
+	j = encode(st, end);
+	assert_int_equal(streams_summary(st, &sum), 0);
+	assert_int_equal(sum.count, u(j, "count"));
+	assert_int_equal(sum.count, 3);
+	assert_int_equal(sum.cap, u(j, "cap"));
+	assert_int_equal(sum.evictions, u(j, "evictions"));
+	assert_int_equal(sum.dropped, u(j, "dropped"));
+	assert_int_equal(sum.masters, u(j, "masters"));
+	assert_int_equal(sum.extra_masters, u(j, "extraMasters"));
+	assert_int_equal(sum.extra_masters, 1);
+	while (streams_next(st, &pos, &info)) {
+		static const struct {
+			const char *key;
+			size_t off;
+		} groups[] = {
+			{"msgs", offsetof(struct streams_info, msgs)},
+			{"gaps", offsetof(struct streams_info, gaps)},
+			{"duplicates", offsetof(struct streams_info, dups)},
+			{"reordered", offsetof(struct streams_info, reordered)},
+		};
+		char src[PTP_PORT_ID_STRLEN];
+		struct json_object *o;
+		uint64_t defects = 0;
+
+		ptp_port_id_str(&info.src, src);
+		o = stream_of(j, src);
+		seen++;
+		assert_int_equal(info.domain, u(o, "domain"));
+		assert_string_equal(pkt_transport_name(info.transport),
+				    s(o, "transport"));
+		assert_string_equal(info.role, s(o, "role"));
+		assert_string_equal(info.silent ? "silent" : "live",
+				    s(o, "state"));
+		for (size_t g = 0; g < sizeof(groups) / sizeof(groups[0]);
+		     g++) {
+			const uint64_t *arr =
+				(const uint64_t *)((const char *)&info +
+						   groups[g].off);
+			unsigned int keys = 0, names = 0;
+
+			json_object_object_foreach(get(o, groups[g].key), k, v)
+			{
+				unsigned int t;
+
+				for (t = 0; t < STREAMS_MSG_TYPES; t++) {
+					const char *n = streams_msg_name(t);
+
+					if (n && !strcmp(n, k)) {
+						break;
+					}
+				}
+				assert_true(t < STREAMS_MSG_TYPES);
+				assert_int_equal(arr[t],
+						 json_object_get_uint64(v));
+				if (g) {
+					defects += arr[t];
+					/* gaps/reordered: the tracked types */
+					assert_true(
+						streams_seq_tracked(t) ||
+						(g == 2 && t == PTP_FOLLOW_UP));
+				}
+				keys++;
+			}
+			for (unsigned int t = 0; t < STREAMS_MSG_TYPES; t++) {
+				names += g ? streams_seq_tracked(t) ||
+							 (g == 2 &&
+							  t == PTP_FOLLOW_UP)
+					   : streams_msg_name(t) != NULL;
+			}
+			assert_int_equal(keys, names);
+		}
+		assert_int_equal(info.two_step, u(o, "twoStepSync"));
+		assert_int_equal(info.missing_fup, u(o, "missingFollowUp"));
+		assert_int_equal(info.orphan_fup, u(o, "orphanFollowUp"));
+		assert_int_equal(info.seq_resets, u(o, "seqResets"));
+		assert_int_equal(info.missing_hw, u(o, "missingHw"));
+		assert_int_equal(info.events, u(o, "eventMsgs"));
+		assert_int_equal(info.delay_resp_for,
+				 u(o, "delayRespReceived"));
+		if (!strcmp(src, GM_A)) {
+			/* the gap, the swap, the repeated SYNC (its own
+			 * FOLLOW_UP matches it: no duplicate FOLLOW_UP),
+			 * and one missing FOLLOW_UP */
+			assert_int_equal(defects, 3);
+			assert_int_equal(info.gaps[PTP_SYNC], 1);
+			assert_int_equal(info.reordered[PTP_SYNC], 1);
+			assert_int_equal(info.dups[PTP_SYNC], 1);
+			assert_int_equal(info.missing_fup, 1);
+		}
+		if (!strcmp(src, SLAVE_C)) {
+			assert_int_equal(info.missing_hw, 1);
+			assert_true(info.delay_resp_for > 0);
+		}
+	}
+	assert_int_equal(seen, 3);
+	assert_int_equal(pos, 8);
+	assert_false(streams_next(st, &pos, &info));
+	assert_null(streams_msg_name(4));
+	assert_string_equal(streams_msg_name(PTP_PDELAY_RESP_FOLLOW_UP),
+			    "pdelayRespFollowUp");
+	json_object_put(j);
+	streams_free(st);
+}
+
 static void test_new_bad_cap(void **state)
 {
 	struct streams *st = NULL;
@@ -1027,6 +1175,7 @@ int main(void)
 		cmocka_unit_test(test_other_verdicts_ignored),
 		cmocka_unit_test(test_frame_layout),
 		cmocka_unit_test(test_frame_max),
+		cmocka_unit_test(test_iterator_matches_frame),
 		cmocka_unit_test(test_new_bad_cap),
 	};
 
