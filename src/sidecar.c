@@ -6,6 +6,7 @@
  * frame and privileges. No packet passes through here.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -18,6 +19,7 @@
 
 #include "active.h"
 #include "capture.h"
+#include "clock.h"
 #include "frame.h"
 #include "hwts.h"
 #include "iface.h"
@@ -41,6 +43,7 @@ struct sidecar {
 	struct rxpath *rp;
 	struct active *act;
 	struct streams *streams;
+	struct clock *clock; /* NULL: no PHC read */
 	char *streams_frame; /* streams_frame_max() bytes */
 	int status_tfd;
 	int watchdog_tfd;
@@ -71,13 +74,36 @@ static void sidecar_counters(struct sidecar *sc, struct counters *c)
 	}
 }
 
-static int sidecar_status_encode(char *buf, size_t size, void *arg)
+/* PHC-only mode: no interface, the clock's index as phc. */
+static int sidecar_status_encode_phc(struct sidecar *sc, char *buf, size_t size)
 {
-	struct sidecar *sc = arg;
-	const struct iface_state *st = iface_state(sc->ifc);
+	const struct clock_view *v = clock_view(sc->clock);
 	struct counters c;
 	struct frame_status fs;
 
+	sidecar_counters(sc, &c);
+	fs = (struct frame_status){
+		.phc_only = true,
+		.phc = v ? v->index : -1,
+		.clients = sc->srv ? server_clients(sc->srv) : 0,
+		.uptime_s = sidecar_uptime_s(sc),
+		.version = TBLK_VERSION,
+		.counters = &c,
+	};
+	return frame_encode_status(&fs, buf, size);
+}
+
+static int sidecar_status_encode(char *buf, size_t size, void *arg)
+{
+	struct sidecar *sc = arg;
+	const struct iface_state *st;
+	struct counters c;
+	struct frame_status fs;
+
+	if (!sc->ifc) {
+		return sidecar_status_encode_phc(sc, buf, size);
+	}
+	st = iface_state(sc->ifc);
 	sidecar_counters(sc, &c);
 	fs = (struct frame_status){
 		.iface = sc->cfg->iface,
@@ -100,12 +126,37 @@ static int sidecar_status_encode(char *buf, size_t size, void *arg)
 
 /* STATUS= for systemctl status: sent when the text changes, which the
  * status timer bounds to once per --status-interval for counter changes. */
+/* PHC-only STATUS=: the PHC and its last reading. */
+static void sidecar_status_text_phc(struct sidecar *sc, char *text, size_t size)
+{
+	const struct clock_view *v = clock_view(sc->clock);
+
+	if (!v->have_reading) {
+		snprintf(text, size, "PHC %s (%s): no reading yet; %u clients",
+			 v->device, v->clock_name[0] ? v->clock_name : "?",
+			 server_clients(sc->srv));
+		return;
+	}
+	snprintf(text, size,
+		 "PHC %s (%s): offset %" PRId64 " ns +-%" PRId64
+		 " (%s), timescale %s; %u clients",
+		 v->device, v->clock_name[0] ? v->clock_name : "?",
+		 v->last.offset_ns, v->last.uncertainty_ns,
+		 phc_method_name(v->method), v->timescale,
+		 server_clients(sc->srv));
+}
+
 static void sidecar_notify_status(struct sidecar *sc)
 {
-	const struct iface_state *st = iface_state(sc->ifc);
+	const struct iface_state *st;
 	char text[sizeof(sc->status_text)];
 	struct counters c;
 
+	if (!sc->ifc) {
+		sidecar_status_text_phc(sc, text, sizeof(text));
+		goto send;
+	}
+	st = iface_state(sc->ifc);
 	sidecar_counters(sc, &c);
 	snprintf(text, sizeof(text),
 		 "%s %s, %s stamps%s; %u clients; rx %llu tx %llu frames, "
@@ -117,6 +168,7 @@ static void sidecar_notify_status(struct sidecar *sc)
 		 (unsigned long long)c.rx, (unsigned long long)c.tx,
 		 (unsigned long long)c.malformed,
 		 (unsigned long long)c.kernel_drops);
+send:
 	if (strcmp(text, sc->status_text)) {
 		memcpy(sc->status_text, text, sizeof(text));
 		sd_notifyf(0, "STATUS=%s", text);
@@ -177,14 +229,18 @@ static void sidecar_status_tick(struct evloop *loop, int fd, uint32_t events,
 	(void)loop;
 	(void)fd;
 	(void)events;
-	streams_expire(sc->streams, now);
+	if (sc->streams) {
+		streams_expire(sc->streams, now);
+	}
 	len = sidecar_status_encode(sc->frame, sizeof(sc->frame), sc);
 	if (len < 0) {
 		log_err("cannot encode the status frame: %s", strerror(-len));
 	} else {
 		server_broadcast(sc->srv, SUB_STATUS, sc->frame, (size_t)len);
 	}
-	sidecar_streams_publish(sc, now);
+	if (sc->streams) {
+		sidecar_streams_publish(sc, now);
+	}
 	sidecar_notify_status(sc);
 }
 
@@ -235,6 +291,9 @@ static void sidecar_signal(struct evloop *loop, int signo, void *arg)
 		ev_stop(loop);
 		break;
 	case SIGHUP:
+		if (!sc->ifc) {
+			break; /* PHC-only: no interface to re-probe */
+		}
 		log_notice("SIGHUP: re-probing %s", sc->cfg->iface);
 		iface_reprobe(sc->ifc, true);
 		break;
@@ -342,6 +401,64 @@ static int sidecar_open_server(struct sidecar *sc, gid_t group)
 	return EX_OK;
 }
 
+/*
+ * The PHC of clock frames (SPEC §11), opened before the privilege drop:
+ * --phc PATH must open (a refusal otherwise), the interface's own under
+ * auto may fail (the daemon then runs without clock frames).
+ */
+static int sidecar_open_clock(struct sidecar *sc)
+{
+	const struct config *cfg = sc->cfg;
+	char path[32];
+	struct clock_config cc = {
+		.interval_s = cfg->clock_interval,
+		.srv = sc->srv,
+	};
+	const char *why = "";
+	int r;
+
+	if (cfg->phc == PHC_NONE) {
+		return EX_OK;
+	}
+	if (cfg->phc == PHC_PATH) {
+		cc.path = cfg->phc_path;
+	} else {
+		const struct iface_state *st = iface_state(sc->ifc);
+
+		if (!st->hw || st->phc < 0) {
+			log_info("%s: no PHC to read (%s): no clock frames",
+				 cfg->iface,
+				 st->hw ? "the NIC names none"
+					: "software stamps in force");
+			return EX_OK;
+		}
+		snprintf(path, sizeof(path), "/dev/ptp%d", st->phc);
+		cc.path = path;
+	}
+	r = clock_new(&sc->clock, sc->loop, &cc, &why);
+	if (!r) {
+		return EX_OK;
+	}
+	if (cfg->phc == PHC_AUTO) {
+		log_warning("%s: PHC %s: %s: %s: running without clock frames",
+			    cfg->iface, cc.path, why, strerror(-r));
+		return EX_OK;
+	}
+	if (r == -EACCES || r == -EPERM) {
+		return sidecar_refuse(EX_NOPERM,
+				      "--phc %s: %s: %s (reading a PHC needs "
+				      "read access to the device)",
+				      cc.path, why, strerror(-r));
+	}
+	if (r == -ENOENT || r == -ENODEV || r == -ENXIO || r == -EOPNOTSUPP ||
+	    r == -ENOTTY) {
+		return sidecar_refuse(EX_UNAVAILABLE, "--phc %s: %s: %s",
+				      cc.path, why, strerror(-r));
+	}
+	return sidecar_refuse(EX_OSERR, "--phc %s: %s: %s", cc.path, why,
+			      strerror(-r));
+}
+
 static int sidecar_timers(struct sidecar *sc)
 {
 	uint64_t wd_usec = 0;
@@ -420,6 +537,7 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 	}
 	code = sidecar_open_capture(sc);
 	code = code ?: sidecar_open_server(sc, group);
+	code = code ?: sidecar_open_clock(sc);
 	if (code) {
 		return code;
 	}
@@ -434,6 +552,7 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 			 * as a ptp4l that may share the TX stamp slot */
 			.ptp4l_uds = access(SIDECAR_PTP4L_UDS, F_OK) == 0,
 			.srv = sc->srv,
+			.clock = sc->clock,
 		};
 
 		/* before privs_drop: the L2 Delay_Req socket is a packet
@@ -466,6 +585,7 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 			.srv = sc->srv,
 			.act = sc->act,
 			.streams = sc->streams,
+			.clock = sc->clock,
 		};
 
 		r = rxpath_init(&sc->rp, sc->loop, &rc);
@@ -504,6 +624,39 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 	return EX_OK;
 }
 
+/* PHC-only mode (SPEC §11): the loop, the client socket, the clock and
+ * the timers; no interface, capture or packet path, so no capability is
+ * needed and none is kept. */
+static int sidecar_setup_phc(struct sidecar *sc, struct privs_user *user,
+			     bool have_user, gid_t group)
+{
+	const char *why = "";
+	int code, r;
+
+	r = ev_new(&sc->loop);
+	if (r) {
+		return sidecar_refuse(EX_OSERR, "epoll: %s", strerror(-r));
+	}
+	code = sidecar_open_server(sc, group);
+	code = code ?: sidecar_open_clock(sc);
+	if (code) {
+		return code;
+	}
+	ev_on_turn(sc->loop, sidecar_turn, sc);
+	code = sidecar_timers(sc);
+	if (code) {
+		return code;
+	}
+	r = privs_drop(have_user ? user : NULL, 0, &sc->kept_caps, &why);
+	if (r) {
+		return sidecar_refuse(r == -EPERM ? EX_NOPERM : EX_OSERR,
+				      "dropping privileges: %s: %s", why,
+				      strerror(-r));
+	}
+	log_info("capabilities kept: none");
+	return EX_OK;
+}
+
 static void sidecar_teardown(struct sidecar *sc)
 {
 	/* in the reverse order of setup */
@@ -511,6 +664,7 @@ static void sidecar_teardown(struct sidecar *sc)
 	free(sc->streams_frame);
 	streams_free(sc->streams);
 	active_free(sc->act);
+	clock_free(sc->clock);
 	iface_free(sc->ifc);
 	if (sc->srv) {
 		server_close(sc->srv);
@@ -536,13 +690,6 @@ int sidecar_run(const struct config *cfg)
 	gid_t group = (gid_t)-1;
 	int code, r;
 
-	if (!cfg->iface) {
-		/* issue 11 builds it; until then a clear refusal */
-		log_err("--phc %s without --interface: PHC-only mode is not "
-			"built yet",
-			cfg->phc_path);
-		return EX_UNAVAILABLE;
-	}
 	if (cfg->user) {
 		r = privs_lookup_user(cfg->user, &user);
 		if (r == -ENOENT) {
@@ -598,20 +745,37 @@ int sidecar_run(const struct config *cfg)
 	sc->watchdog_tfd = -1;
 	sc->start_ns = ev_now_ns();
 
-	code = sidecar_setup(sc, &user, have_user, group);
+	if (config_phc_only(cfg)) {
+		code = sidecar_setup_phc(sc, &user, have_user, group);
+	} else {
+		code = sidecar_setup(sc, &user, have_user, group);
+	}
 	if (code == EX_OK) {
-		const struct iface_state *st = iface_state(sc->ifc);
 		char ready[320];
 
 		sidecar_notify_status(sc);
 		snprintf(ready, sizeof(ready), "READY=1\nSTATUS=%s",
 			 sc->status_text);
 		sidecar_notify(sc, ready);
-		log_notice("ready: %s, %s stamps, %s%s", cfg->iface,
-			   st->hw ? "hardware" : "software",
-			   server_activated(sc->srv) ? "socket from systemd"
-						     : "socket ",
-			   server_activated(sc->srv) ? "" : cfg->socket_path);
+		if (sc->ifc) {
+			log_notice("ready: %s, %s stamps, %s%s", cfg->iface,
+				   iface_state(sc->ifc)->hw ? "hardware"
+							    : "software",
+				   server_activated(sc->srv)
+					   ? "socket from systemd"
+					   : "socket ",
+				   server_activated(sc->srv)
+					   ? ""
+					   : cfg->socket_path);
+		} else {
+			log_notice("ready: PHC-only %s, %s%s", cfg->phc_path,
+				   server_activated(sc->srv)
+					   ? "socket from systemd"
+					   : "socket ",
+				   server_activated(sc->srv)
+					   ? ""
+					   : cfg->socket_path);
+		}
 		r = ev_run(sc->loop);
 		if (r) {
 			log_err("event loop: %s", strerror(-r));
