@@ -15,9 +15,11 @@ documented formula gives from the two clock frames before the rx frame
 logs any attempt (and any writable open), and each test asserts the log
 is empty."""
 
+import json
 import os
 import time
 
+import jsonschema
 import pytest
 
 import netns
@@ -204,6 +206,20 @@ def test_sysns_is_the_truth_within_syserrns(hwclock, figure):
     assert adjtime_log(hwclock["log"]) == []
 
 
+def schema_validator():
+    path = os.path.join(os.path.dirname(__file__), "..", "..", "docs",
+                        "frame.schema.json")
+    with open(path) as f:
+        return jsonschema.Draft202012Validator(json.load(f))
+
+
+def test_frames_validate(hwclock):
+    v = schema_validator()
+    for _m, _w, raw in hwclock["lines"]:
+        errs = list(v.iter_errors(json.loads(raw)))
+        assert not errs, (raw, errs[0].message)
+
+
 def test_status_names_the_clock_phc(hwclock):
     st = [f for _w, f in netns.frames(hwclock["lines"], "status")]
     assert st and all(f["stamping"] == "hardware" and f["phc"] == 0
@@ -261,6 +277,9 @@ def test_phc_only_as_nobody(daemon_bin, workdir, notify, figure):
             sc.sock, {"subscribe": ["rx", "tx", "clock", "status"]})
         time.sleep(2.3)
         got = netns.frames(reader.close())
+        v = schema_validator()
+        for _w, f in got:
+            assert v.is_valid(json.loads(json.dumps(f))), f
         types = [f["type"] for _w, f in got]
         assert set(types) == {"clock", "status"}, types
         assert types.count("clock") >= 2
