@@ -347,3 +347,28 @@ def test_phc_refusals(daemon_bin, workdir):
     assert r.returncode == 77, (r.returncode, r.stderr)
     assert "Permission denied" in r.stderr
     assert len(r.stderr.strip().splitlines()) == 1, r.stderr
+
+
+def test_discarded_batch_read_again_next_tick(daemon_bin, workdir):
+    """FAKEPHC_NEGATIVE_EVERY=3: every third EXTENDED/basic batch has a
+    negative window (CLOCK_REALTIME stepped). Batches 1 and 2 are the
+    probes of EXTENDED and basic, 3 the reading at setup (discarded), 4 and
+    5 ticks 1 and 2, 6 tick 3 (discarded), 7 tick 4: frames at ticks 1, 2
+    and 4, each failure said once and each recovery once."""
+    sc = phc_only(daemon_bin, workdir, user=False,
+                  env={"FAKEPHC_NO_PRECISE": 1, "FAKEPHC_NEGATIVE_EVERY": 3})
+    try:
+        assert sc.wait_ready(10) is not None, sc.stderr()
+        reader = netns.FrameReader(sc.sock, {"subscribe": ["clock"]})
+        time.sleep(4.5)
+        got = [f for _w, f in netns.frames(reader.close())]
+    finally:
+        assert sc.stop() == 0
+    assert len(got) == 3, got
+    gaps = [round((int(b["sysNs"]) - int(a["sysNs"])) / 1e9, 1)
+            for a, b in zip(got, got[1:])]
+    assert gaps == [1.0, 2.0], gaps
+    assert all(f["method"] == "extended" for f in got)
+    err = sc.stderr()
+    assert err.count("negative window") == 2, err
+    assert err.count("readings again") == 2, err
