@@ -213,7 +213,8 @@ struct clock {
 	char device[CLOCK_PATH_MAX];
 	char name[CLOCK_NAME_MAX];
 	char bound_path[CLOCK_PATH_MAX]; /* "": no index, nothing to read */
-	int last_err; /* of the last read: logged on change */
+	int last_err;	     /* of the last read: logged on change */
+	struct ratelimit rl; /* and a PHC that flaps, bounded */
 	char frame[FRAME_MAX];
 };
 
@@ -343,26 +344,33 @@ static void clock_publish(struct clock *ck)
 }
 
 /* A failure is said when it differs from the last one, and the recovery
- * once: a PHC that keeps failing logs one line, not one per interval. */
+ * once: a PHC that keeps failing logs one line, not one per interval; one
+ * that flaps is bounded by the rate limit. */
 static void clock_note(struct clock *ck, int r)
 {
 	if (r == ck->last_err) {
 		return;
 	}
-	if (!r) {
-		log_notice("%s: readings again", ck->device);
-	} else if (r == -ERANGE) {
-		log_info("%s: a batch with a negative window (CLOCK_REALTIME "
-			 "stepped): discarded, read again next interval",
-			 ck->device);
-	} else if (r == -EBUSY) {
-		log_info("%s: busy, read again next interval", ck->device);
-	} else {
-		log_warning("%s: cannot read the PHC: %s (read again every "
-			    "interval)",
-			    ck->device, strerror(-r));
-	}
 	ck->last_err = r;
+	if (!r) {
+		log_ratelimited(&ck->rl, LOG_NOTICE, "%s: readings again",
+				ck->device);
+	} else if (r == -ERANGE) {
+		log_ratelimited(&ck->rl, LOG_INFO,
+				"%s: a batch with a negative window "
+				"(CLOCK_REALTIME stepped): discarded, read "
+				"again next interval",
+				ck->device);
+	} else if (r == -EBUSY) {
+		log_ratelimited(&ck->rl, LOG_INFO,
+				"%s: busy, read again next interval",
+				ck->device);
+	} else {
+		log_ratelimited(&ck->rl, LOG_WARNING,
+				"%s: cannot read the PHC: %s (read again "
+				"every interval)",
+				ck->device, strerror(-r));
+	}
 }
 
 static void clock_read(struct clock *ck)
@@ -426,6 +434,7 @@ int clock_new(struct clock **ckp, struct evloop *loop,
 	ck->loop = loop;
 	ck->srv = cfg->srv;
 	ck->tfd = -1;
+	ck->rl = (struct ratelimit)RATELIMIT_INIT(60000000000ULL, 6);
 	snprintf(ck->device, sizeof(ck->device), "%s", cfg->path);
 	r = phc_open(&ck->phc, cfg->path);
 	if (r) {

@@ -124,8 +124,6 @@ static int sidecar_status_encode(char *buf, size_t size, void *arg)
 	return frame_encode_status(&fs, buf, size);
 }
 
-/* STATUS= for systemctl status: sent when the text changes, which the
- * status timer bounds to once per --status-interval for counter changes. */
 /* PHC-only STATUS=: the PHC and its last reading. */
 static void sidecar_status_text_phc(struct sidecar *sc, char *text, size_t size)
 {
@@ -146,6 +144,8 @@ static void sidecar_status_text_phc(struct sidecar *sc, char *text, size_t size)
 		 server_clients(sc->srv));
 }
 
+/* STATUS= for systemctl status: sent when the text changes, which the
+ * status timer bounds to once per --status-interval for counter changes. */
 static void sidecar_notify_status(struct sidecar *sc)
 {
 	const struct iface_state *st;
