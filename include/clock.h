@@ -88,6 +88,7 @@ int clock_path_index(const char *path);
 /* ---- the daemon's clock ---------------------------------------------- */
 
 struct clock;
+struct clock_time_props;
 
 /* From ptp4l's TIME_PROPERTIES_DATA_SET, set by the ptp4l client. */
 struct clock_time_props {
@@ -143,6 +144,12 @@ void clock_free(struct clock *ck);
 void clock_set_time_props(struct clock *ck, const struct clock_time_props *tp);
 
 const struct clock_view *clock_view(const struct clock *ck);
+
+/* The timescale a clock frame states (pure): ptp4l's word when @tp is
+ * known (ptpTimescale: "tai", else "arb"), else @by_name (from
+ * clock_name_timescale()), else "unknown". */
+const char *clock_timescale_of(const struct clock_time_props *tp,
+			       const char *by_name);
 
 /* clock_est_convert() with the clock's readings; -ENODATA for a NULL @ck. */
 int clock_convert(const struct clock *ck, int phc_index, int64_t phc_stamp_ns,

@@ -297,12 +297,20 @@ static void clock_read_bound(struct clock *ck)
 	}
 }
 
+const char *clock_timescale_of(const struct clock_time_props *tp,
+			       const char *by_name)
+{
+	/* ptp4l first: what it steers the PHC to outranks what the
+	 * platform's driver name suggests */
+	if (tp && tp->known) {
+		return tp->ptp_timescale ? "tai" : "arb";
+	}
+	return by_name ? by_name : "unknown";
+}
+
 static const char *clock_timescale(const struct clock *ck)
 {
-	if (ck->tp.known) {
-		return ck->tp.ptp_timescale ? "tai" : "arb";
-	}
-	return ck->name_timescale ? ck->name_timescale : "unknown";
+	return clock_timescale_of(&ck->tp, ck->name_timescale);
 }
 
 static void clock_publish(struct clock *ck)

@@ -120,6 +120,38 @@ def hwclock(request, daemon_bin, shim, netpair, grandmaster, tmpbase):
         launcher.finish(failed)
 
 
+def test_another_phc_never_converts(daemon_bin, shim, netpair, grandmaster,
+                                    workdir):
+    """--phc /dev/ptp5 while the NIC stamps with PHC 0: clock frames of
+    ptp5, and hardware frames of ptp0 without sysNs (a stamp of another
+    clock is never converted)."""
+    so = fakephc(daemon_bin)
+    fake = netns.FakeNic(shim, netpair.sl_if, workdir, FAKENIC_PHC_MODEL=1,
+                         FAKEPHC_DEV="/dev/ptp5", FAKEPHC_OFFSET_NS=OFFSET_NS,
+                         FAKEPHC_T0_NS=time.time_ns(),
+                         FAKEPHC_LOG=os.path.join(workdir, "adjtime.log"))
+    kw = fake.launch_kw()
+    kw["prefix"] = ("env", "LD_PRELOAD=%s %s" % (shim, so))
+    launcher = netns.Launcher(daemon_bin, netpair, workdir)
+    failed = True
+    try:
+        sc = launcher.start("--phc", "/dev/ptp5", "--clock-interval", "1",
+                            timestamping="hardware", **kw)
+        reader = netns.FrameReader(sc.sock, {"subscribe": ["rx", "clock"]})
+        time.sleep(2.4)
+        got = [f for _w, f in netns.frames(reader.close())]
+        assert sc.stop() == 0
+        failed = False
+    finally:
+        launcher.finish(failed)
+    clocks = [f for f in got if f["type"] == "clock"]
+    hw = [f for f in got if f["type"] == "rx" and f["mechanism"] == HW]
+    assert len(clocks) >= 2 and all(f["phc"] == 5 for f in clocks), clocks
+    assert len(hw) >= 8 and all(f["phc"] == 0 for f in hw), len(hw)
+    assert not [f for f in hw if "sysNs" in f or "sysErrNs" in f]
+    assert adjtime_log(os.path.join(workdir, "adjtime.log")) == []
+
+
 def adjtime_log(path):
     try:
         with open(path) as f:

@@ -249,6 +249,23 @@ static void test_names(void **state)
 	assert_null(clock_name_timescale(NULL));
 }
 
+static void test_timescale(void **state)
+{
+	struct clock_time_props tp = {.known = false, .ptp_timescale = true};
+
+	(void)state;
+	/* nothing known: never a guess */
+	assert_string_equal(clock_timescale_of(NULL, NULL), "unknown");
+	assert_string_equal(clock_timescale_of(&tp, NULL), "unknown");
+	/* the platform's clock name */
+	assert_string_equal(clock_timescale_of(&tp, "utc"), "utc");
+	/* ptp4l's word outranks it: ptpTimescale 1 is TAI, 0 arbitrary */
+	tp.known = true;
+	assert_string_equal(clock_timescale_of(&tp, "utc"), "tai");
+	tp.ptp_timescale = false;
+	assert_string_equal(clock_timescale_of(&tp, NULL), "arb");
+}
+
 static void test_parse_u32(void **state)
 {
 	uint32_t v = 9;
@@ -424,6 +441,7 @@ int main(void)
 		cmocka_unit_test(test_refusals),
 		cmocka_unit_test(test_overflow),
 		cmocka_unit_test(test_names),
+		cmocka_unit_test(test_timescale),
 		cmocka_unit_test(test_parse_u32),
 		cmocka_unit_test(test_path_index),
 		cmocka_unit_test(test_clock_frame),
