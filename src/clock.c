@@ -278,8 +278,9 @@ static void clock_read_name(struct clock *ck, const char *sysfs)
 
 /* AWS ENA publishes its PHC's error bound in ns as an attribute of the PCI
  * device (ena_sysfs.c, "%u\n"); the PTP clock's parent is that device, so
- * it is /sys/class/ptp/ptpN/device/phc_error_bound. Read at each reading:
- * the device recomputes it at every PHC read. */
+ * it is /sys/class/ptp/ptpN/device/phc_error_bound (S_IRUGO: readable
+ * after the drop). Read right after each reading: the driver caches the
+ * device's bound at every PHC read, so it is this reading's. */
 static void clock_read_bound(struct clock *ck)
 {
 	char buf[24];
