@@ -12,6 +12,7 @@
 #include <stdbool.h>
 
 #include "classify.h"
+#include "clock.h"
 #include "config.h"
 #include "counters.h"
 #include "evloop.h"
@@ -29,6 +30,8 @@ struct active_config {
 	 * share the NIC's TX stamp slot */
 	bool ptp4l_uds;
 	struct server *srv;
+	/* carries hardware TX stamps into CLOCK_REALTIME; NULL: none */
+	const struct clock *clock;
 };
 
 /* 0 or -errno with *@why naming the step. Opens every transport's socket:

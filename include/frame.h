@@ -31,6 +31,11 @@ struct frame_stamp {
 	bool tagged;   /* vlan is written */
 	uint16_t vlan; /* VLAN id */
 	bool unicast;  /* sent to this host, not to a group */
+	/* the stamp carried into CLOCK_REALTIME (clock.h); written only
+	 * with hw */
+	bool has_sys;
+	int64_t sys_ns;	    /* sysNs */
+	int64_t sys_err_ns; /* sysErrNs */
 };
 
 struct frame_sample {
@@ -44,6 +49,8 @@ struct frame_sample {
 };
 
 struct frame_status {
+	bool phc_only; /* PHC-only mode: stamping "phc", iface, ifindex and
+			* link null */
 	const char *iface;
 	int ifindex;
 	bool link_up;
@@ -60,6 +67,25 @@ struct frame_status {
 	const struct counters *counters;
 };
 
+/* A clock frame (SPEC §11): one PHC reading. */
+struct frame_clock {
+	int phc;		/* index; -1: null */
+	const char *device;	/* the path read */
+	const char *clock_name; /* NULL: null */
+	const char *method;	/* "precise", "extended", "basic" */
+	int64_t phc_ns, sys_ns, offset_ns, window_ns, uncertainty_ns;
+	const char *timescale; /* "tai", "utc", "arb", "unknown" */
+	/* ptp4l's time properties; without them the three keys are null */
+	bool props_known;
+	int utc_offset_s;
+	bool utc_offset_valid;
+	int leap;		/* 1: leap61, -1: leap59, 0: none */
+	bool error_bound_known; /* else errorBoundNs is null */
+	uint32_t error_bound_ns;
+	bool drift_known; /* else driftPpb is null */
+	int64_t drift_ppb;
+};
+
 /*
  * Each encoder writes one newline-terminated frame into @buf and returns
  * its length including the '\n' (no NUL is counted), or -ENOSPC when it
@@ -68,6 +94,7 @@ struct frame_status {
 int frame_encode_stamp(const struct frame_stamp *f, char *buf, size_t size);
 int frame_encode_sample(const struct frame_sample *s, char *buf, size_t size);
 int frame_encode_status(const struct frame_status *s, char *buf, size_t size);
+int frame_encode_clock(const struct frame_clock *c, char *buf, size_t size);
 
 /* Decimal nanoseconds of (sec, nsec) without 64-bit overflow; sec >= 0. */
 void frame_ns_str(uint64_t sec, uint32_t nsec, char buf[FRAME_NS_STRLEN]);

@@ -13,6 +13,7 @@ enum request_sub {
 	SUB_SAMPLE = 1 << 2,
 	SUB_STATUS = 1 << 3,
 	SUB_STREAMS = 1 << 4, /* per-stream integrity (streams.h) */
+	SUB_CLOCK = 1 << 5,   /* PHC readings (clock.h) */
 };
 #define SUB_DEFAULT (SUB_RX | SUB_TX)
 

@@ -14,6 +14,7 @@
 
 #include "active.h"
 #include "capture.h"
+#include "clock.h"
 #include "counters.h"
 #include "evloop.h"
 #include "server.h"
@@ -27,6 +28,9 @@ struct rxpath_config {
 	struct server *srv;
 	struct active *act;	 /* NULL without --delay-req */
 	struct streams *streams; /* fed every classified packet; NULL: none */
+	/* carries hardware stamps of its PHC into CLOCK_REALTIME (sysNs);
+	 * NULL: none */
+	const struct clock *clock;
 };
 
 /* Registers the capture socket in @loop. 0 or -errno. */

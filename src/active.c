@@ -38,6 +38,7 @@ struct active {
 	struct evloop *loop;
 	const char *iface;
 	struct server *srv;
+	const struct clock *clock;
 	struct slave *slave;
 	/* SPEC §6: one socket per transport, opened at start (the packet
 	 * socket needs CAP_NET_RAW, gone after the drop) and kept: a
@@ -91,7 +92,7 @@ static void active_tx_frame(void *arg, enum pkt_transport t,
 			    const struct timespec *ts, bool hw)
 {
 	struct active *act = arg;
-	const struct frame_stamp f = {
+	struct frame_stamp f = {
 		.tx = true,
 		.msg = msg,
 		.stamp = *ts,
@@ -101,6 +102,11 @@ static void active_tx_frame(void *arg, enum pkt_transport t,
 		.transport = pkt_transport_name(t),
 	};
 
+	if (hw) {
+		f.has_sys =
+			clock_convert_ts(act->clock, act->phc, ts, ev_now_ns(),
+					 &f.sys_ns, &f.sys_err_ns) == 0;
+	}
 	/* Promise 1 holds for our own stamps too: under --timestamping
 	 * hardware a software-stamped DELAY_REQ is no frame. It is a missing
 	 * stamp only when a hardware one was asked for; a software one chosen
@@ -240,6 +246,7 @@ int active_new(struct active **actp, struct evloop *loop,
 	act->loop = loop;
 	act->iface = cfg->iface;
 	act->srv = cfg->srv;
+	act->clock = cfg->clock;
 	act->ifindex = cfg->ifindex;
 	act->phc = -1;
 	for (int t = 0; t < ACTIVE_TRANSPORTS; t++) {

@@ -151,6 +151,15 @@ static int frame_add_timespec(struct jsonb *fo, const char *key,
 	return 0;
 }
 
+/* A signed 64-bit nanosecond value as a decimal string. */
+static void frame_add_i64_str(struct jsonb *fo, const char *key, int64_t v)
+{
+	char s[FRAME_NS_STRLEN];
+
+	snprintf(s, sizeof(s), "%" PRId64, v);
+	jsonb_str(fo, key, s);
+}
+
 static void frame_add_port(struct jsonb *fo, const char *key,
 			   const struct ptp_port_id *id)
 {
@@ -242,6 +251,12 @@ int frame_encode_stamp(const struct frame_stamp *f, char *buf, size_t size)
 		}
 		jsonb_bool(&fo, "unicast", f->unicast);
 	}
+	/* SPEC §11: a software stamp is CLOCK_REALTIME already and is never
+	 * converted */
+	if (f->hw && f->has_sys) {
+		frame_add_i64_str(&fo, "sysNs", f->sys_ns);
+		jsonb_int(&fo, "sysErrNs", f->sys_err_ns);
+	}
 	return jsonb_finish(&fo, buf, size);
 }
 
@@ -312,14 +327,21 @@ int frame_encode_status(const struct frame_status *s, char *buf, size_t size)
 	if (r) {
 		return r;
 	}
-	if (s->iface) {
+	if (s->iface && !s->phc_only) {
 		frame_add_text(&fo, "iface", s->iface);
 	} else {
 		jsonb_null(&fo, "iface");
 	}
-	jsonb_int(&fo, "ifindex", s->ifindex);
-	jsonb_str(&fo, "link", s->link_up ? "up" : "down");
-	jsonb_str(&fo, "stamping", s->hw ? "hardware" : "software");
+	/* PHC-only mode has no interface: its keys stay, as null */
+	if (s->phc_only) {
+		jsonb_null(&fo, "ifindex");
+		jsonb_null(&fo, "link");
+		jsonb_str(&fo, "stamping", "phc");
+	} else {
+		jsonb_int(&fo, "ifindex", s->ifindex);
+		jsonb_str(&fo, "link", s->link_up ? "up" : "down");
+		jsonb_str(&fo, "stamping", s->hw ? "hardware" : "software");
+	}
 	if (s->phc >= 0) {
 		jsonb_int(&fo, "phc", s->phc);
 	} else {
@@ -339,5 +361,55 @@ int frame_encode_status(const struct frame_status *s, char *buf, size_t size)
 	frame_add_text(&fo, "version", s->version ? s->version : "");
 	jsonb_add(&fo, "counters",
 		  frame_new_counters(s->counters ? s->counters : &zero));
+	return jsonb_finish(&fo, buf, size);
+}
+
+int frame_encode_clock(const struct frame_clock *c, char *buf, size_t size)
+{
+	struct jsonb fo;
+	int r;
+
+	r = frame_begin(&fo, "clock");
+	if (r) {
+		return r;
+	}
+	if (c->phc >= 0) {
+		jsonb_int(&fo, "phc", c->phc);
+	} else {
+		jsonb_null(&fo, "phc");
+	}
+	frame_add_text(&fo, "device", c->device ? c->device : "");
+	if (c->clock_name) {
+		frame_add_text(&fo, "clockName", c->clock_name);
+	} else {
+		jsonb_null(&fo, "clockName");
+	}
+	jsonb_str(&fo, "method", c->method ? c->method : "none");
+	frame_add_i64_str(&fo, "phcNs", c->phc_ns);
+	frame_add_i64_str(&fo, "sysNs", c->sys_ns);
+	jsonb_int(&fo, "offsetNs", c->offset_ns);
+	jsonb_int(&fo, "windowNs", c->window_ns);
+	jsonb_int(&fo, "uncertaintyNs", c->uncertainty_ns);
+	jsonb_str(&fo, "timescale", c->timescale ? c->timescale : "unknown");
+	/* unknown is null, never a guess */
+	if (c->props_known) {
+		jsonb_int(&fo, "utcOffsetS", c->utc_offset_s);
+		jsonb_bool(&fo, "utcOffsetValid", c->utc_offset_valid);
+		jsonb_int(&fo, "leap", c->leap);
+	} else {
+		jsonb_null(&fo, "utcOffsetS");
+		jsonb_null(&fo, "utcOffsetValid");
+		jsonb_null(&fo, "leap");
+	}
+	if (c->error_bound_known) {
+		jsonb_uint(&fo, "errorBoundNs", c->error_bound_ns);
+	} else {
+		jsonb_null(&fo, "errorBoundNs");
+	}
+	if (c->drift_known) {
+		jsonb_int(&fo, "driftPpb", c->drift_ppb);
+	} else {
+		jsonb_null(&fo, "driftPpb");
+	}
 	return jsonb_finish(&fo, buf, size);
 }

@@ -24,6 +24,7 @@ static const struct {
 	{"sample", SUB_SAMPLE},
 	{"status", SUB_STATUS},
 	{"streams", SUB_STREAMS},
+	{"clock", SUB_CLOCK},
 };
 // clang-format on
 

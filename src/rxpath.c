@@ -21,6 +21,7 @@ struct rxpath {
 	struct server *srv;
 	struct active *act;
 	struct streams *streams;
+	const struct clock *clock;
 	struct classify_mode mode;
 	struct ptp_port_id self; /* mode.self points here */
 	int phc;
@@ -95,6 +96,10 @@ static void rxpath_packet(struct rxpath *rp, const struct cap_pkt *p,
 		.vlan = (uint16_t)(r.pkt.vlan >= 0 ? r.pkt.vlan : 0),
 		.unicast = r.pkt.unicast,
 	};
+	if (r.hw) {
+		f.has_sys = clock_convert_ts(rp->clock, rp->phc, &r.stamp, now,
+					     &f.sys_ns, &f.sys_err_ns) == 0;
+	}
 	len = frame_encode_stamp(&f, rp->frame, sizeof(rp->frame));
 	if (len < 0) {
 		log_ratelimited(&rp->rl_enc, LOG_ERR,
@@ -160,6 +165,7 @@ int rxpath_init(struct rxpath **rpp, struct evloop *loop,
 	rp->srv = cfg->srv;
 	rp->act = cfg->act;
 	rp->streams = cfg->streams;
+	rp->clock = cfg->clock;
 	rp->phc = -1;
 	rp->mode.domain = -1;
 	rp->rl_bad = (struct ratelimit)RATELIMIT_INIT(10000000000ULL, 5);

@@ -6,6 +6,7 @@
  * frame and privileges. No packet passes through here.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -13,12 +14,13 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sysexits.h>
-#include <time.h>
 #include <systemd/sd-daemon.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "active.h"
 #include "capture.h"
+#include "clock.h"
 #include "frame.h"
 #include "hwts.h"
 #include "iface.h"
@@ -43,6 +45,7 @@ struct sidecar {
 	struct rxpath *rp;
 	struct active *act;
 	struct streams *streams;
+	struct clock *clock;		/* NULL: no PHC read */
 	char *streams_frame;		/* streams_frame_max() bytes */
 	struct metrics_writer *metrics; /* --metrics-file, else NULL */
 	int status_tfd;
@@ -75,13 +78,29 @@ static void sidecar_counters(struct sidecar *sc, struct counters *c)
 }
 
 /* The status frame from one snapshot of the counters and uptime, which
- * the metrics file of the same tick shares. */
+ * the metrics file of the same tick shares. PHC-only mode: no interface,
+ * the clock's index as phc. */
 static int sidecar_status_frame(struct sidecar *sc, const struct counters *c,
 				uint64_t uptime_s, char *buf, size_t size)
 {
-	const struct iface_state *st = iface_state(sc->ifc);
+	const struct iface_state *st;
 	struct frame_status fs;
 
+	if (!sc->ifc) {
+		const struct clock_view *v =
+			sc->clock ? clock_view(sc->clock) : NULL;
+
+		fs = (struct frame_status){
+			.phc_only = true,
+			.phc = v ? v->index : -1,
+			.clients = sc->srv ? server_clients(sc->srv) : 0,
+			.uptime_s = uptime_s,
+			.version = TBLK_VERSION,
+			.counters = c,
+		};
+		return frame_encode_status(&fs, buf, size);
+	}
+	st = iface_state(sc->ifc);
 	fs = (struct frame_status){
 		.iface = sc->cfg->iface,
 		.ifindex = st->ifindex,
@@ -110,14 +129,12 @@ static int sidecar_status_encode(char *buf, size_t size, void *arg)
 	return sidecar_status_frame(sc, &c, sidecar_uptime_s(sc), buf, size);
 }
 
-/* The metrics file's figures, from the status tick's own snapshot. The
- * sync and clock parts stay absent until their modules fill them. */
+/* The metrics file's figures, from the status tick's own snapshot. */
 static void sidecar_metrics_snapshot(struct sidecar *sc,
 				     const struct counters *c,
 				     uint64_t uptime_s,
 				     struct metrics_snapshot *m)
 {
-	const struct iface_state *st = iface_state(sc->ifc);
 	struct timespec now;
 
 	clock_gettime(CLOCK_REALTIME, &now);
@@ -127,24 +144,73 @@ static void sidecar_metrics_snapshot(struct sidecar *sc,
 		.time_ns = (int64_t)now.tv_sec * (int64_t)NSEC_PER_SEC +
 			   now.tv_nsec,
 		.uptime_s = uptime_s,
-		.has_link = true,
-		.link_up = st->link_up,
-		.has_stamping = true,
-		.hw = st->hw,
 		.clients = sc->srv ? server_clients(sc->srv) : 0,
 		.counters = c,
 		.streams = sc->streams,
 	};
+	if (sc->clock) {
+		const struct clock_view *v = clock_view(sc->clock);
+
+		m->phc_device = v->device;
+		m->clock_name = v->clock_name[0] ? v->clock_name : NULL;
+		m->phc_method = phc_method_name(v->method);
+		m->timescale = v->timescale;
+		m->has_reading = v->have_reading;
+		m->phc_offset_ns = v->last.offset_ns;
+		m->uncertainty_ns = v->last.uncertainty_ns;
+		m->window_ns = v->last.window_ns;
+		m->reading_age_ns = ev_now_ns() - v->last_mono_ns;
+		m->has_drift = v->drift_known;
+		m->drift_ppb = (double)v->drift_ppb;
+		m->has_error_bound = v->error_bound_known;
+		m->error_bound_ns = v->error_bound_ns;
+		m->has_readings = true;
+		m->readings = v->readings;
+		m->readings_discarded = v->discarded;
+	}
+	if (sc->ifc) {
+		const struct iface_state *st = iface_state(sc->ifc);
+
+		m->has_link = true;
+		m->link_up = st->link_up;
+		m->has_stamping = true;
+		m->hw = st->hw;
+	}
+}
+
+/* PHC-only STATUS=: the PHC and its last reading. */
+static void sidecar_status_text_phc(struct sidecar *sc, char *text, size_t size)
+{
+	const struct clock_view *v = clock_view(sc->clock);
+
+	if (!v->have_reading) {
+		snprintf(text, size, "PHC %s (%s): no reading yet; %u clients",
+			 v->device, v->clock_name[0] ? v->clock_name : "?",
+			 server_clients(sc->srv));
+		return;
+	}
+	snprintf(text, size,
+		 "PHC %s (%s): offset %" PRId64 " ns +-%" PRId64
+		 " (%s), timescale %s; %u clients",
+		 v->device, v->clock_name[0] ? v->clock_name : "?",
+		 v->last.offset_ns, v->last.uncertainty_ns,
+		 phc_method_name(v->method), v->timescale,
+		 server_clients(sc->srv));
 }
 
 /* STATUS= for systemctl status: sent when the text changes, which the
  * status timer bounds to once per --status-interval for counter changes. */
 static void sidecar_notify_status(struct sidecar *sc)
 {
-	const struct iface_state *st = iface_state(sc->ifc);
+	const struct iface_state *st;
 	char text[sizeof(sc->status_text)];
 	struct counters c;
 
+	if (!sc->ifc) {
+		sidecar_status_text_phc(sc, text, sizeof(text));
+		goto send;
+	}
+	st = iface_state(sc->ifc);
 	sidecar_counters(sc, &c);
 	snprintf(text, sizeof(text),
 		 "%s %s, %s stamps%s; %u clients; rx %llu tx %llu frames, "
@@ -156,6 +222,7 @@ static void sidecar_notify_status(struct sidecar *sc)
 		 (unsigned long long)c.rx, (unsigned long long)c.tx,
 		 (unsigned long long)c.malformed,
 		 (unsigned long long)c.kernel_drops);
+send:
 	if (strcmp(text, sc->status_text)) {
 		memcpy(sc->status_text, text, sizeof(text));
 		sd_notifyf(0, "STATUS=%s", text);
@@ -221,7 +288,9 @@ static void sidecar_status_tick(struct evloop *loop, int fd, uint32_t events,
 	(void)loop;
 	(void)fd;
 	(void)events;
-	streams_expire(sc->streams, now);
+	if (sc->streams) {
+		streams_expire(sc->streams, now);
+	}
 	/* one snapshot for the status frame and the metrics file: what a
 	 * subscriber read and what the file says agree for the tick */
 	sidecar_counters(sc, &c);
@@ -232,7 +301,9 @@ static void sidecar_status_tick(struct evloop *loop, int fd, uint32_t events,
 	} else {
 		server_broadcast(sc->srv, SUB_STATUS, sc->frame, (size_t)len);
 	}
-	sidecar_streams_publish(sc, now);
+	if (sc->streams) {
+		sidecar_streams_publish(sc, now);
+	}
 	if (sc->metrics) {
 		struct metrics_snapshot m;
 
@@ -290,6 +361,9 @@ static void sidecar_signal(struct evloop *loop, int signo, void *arg)
 		ev_stop(loop);
 		break;
 	case SIGHUP:
+		if (!sc->ifc) {
+			break; /* PHC-only: no interface to re-probe */
+		}
 		log_notice("SIGHUP: re-probing %s", sc->cfg->iface);
 		iface_reprobe(sc->ifc, true);
 		break;
@@ -395,6 +469,64 @@ static int sidecar_open_server(struct sidecar *sc, gid_t group)
 				      cfg->socket_path, why, strerror(-r));
 	}
 	return EX_OK;
+}
+
+/*
+ * The PHC of clock frames (SPEC §11), opened before the privilege drop:
+ * --phc PATH must open (a refusal otherwise), the interface's own under
+ * auto may fail (the daemon then runs without clock frames).
+ */
+static int sidecar_open_clock(struct sidecar *sc)
+{
+	const struct config *cfg = sc->cfg;
+	char path[32];
+	struct clock_config cc = {
+		.interval_s = cfg->clock_interval,
+		.srv = sc->srv,
+	};
+	const char *why = "";
+	int r;
+
+	if (cfg->phc == PHC_NONE) {
+		return EX_OK;
+	}
+	if (cfg->phc == PHC_PATH) {
+		cc.path = cfg->phc_path;
+	} else {
+		const struct iface_state *st = iface_state(sc->ifc);
+
+		if (!st->hw || st->phc < 0) {
+			log_info("%s: no PHC to read (%s): no clock frames",
+				 cfg->iface,
+				 st->hw ? "the NIC names none"
+					: "software stamps in force");
+			return EX_OK;
+		}
+		snprintf(path, sizeof(path), "/dev/ptp%d", st->phc);
+		cc.path = path;
+	}
+	r = clock_new(&sc->clock, sc->loop, &cc, &why);
+	if (!r) {
+		return EX_OK;
+	}
+	if (cfg->phc == PHC_AUTO) {
+		log_warning("%s: PHC %s: %s: %s: running without clock frames",
+			    cfg->iface, cc.path, why, strerror(-r));
+		return EX_OK;
+	}
+	if (r == -EACCES || r == -EPERM) {
+		return sidecar_refuse(EX_NOPERM,
+				      "--phc %s: %s: %s (reading a PHC needs "
+				      "read access to the device)",
+				      cc.path, why, strerror(-r));
+	}
+	if (r == -ENOENT || r == -ENODEV || r == -ENXIO || r == -EOPNOTSUPP ||
+	    r == -ENOTTY) {
+		return sidecar_refuse(EX_UNAVAILABLE, "--phc %s: %s: %s",
+				      cc.path, why, strerror(-r));
+	}
+	return sidecar_refuse(EX_OSERR, "--phc %s: %s: %s", cc.path, why,
+			      strerror(-r));
 }
 
 static int sidecar_timers(struct sidecar *sc)
@@ -528,6 +660,7 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 	}
 	code = sidecar_open_capture(sc);
 	code = code ?: sidecar_open_server(sc, group);
+	code = code ?: sidecar_open_clock(sc);
 	if (code) {
 		return code;
 	}
@@ -542,6 +675,7 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 			 * as a ptp4l that may share the TX stamp slot */
 			.ptp4l_uds = access(SIDECAR_PTP4L_UDS, F_OK) == 0,
 			.srv = sc->srv,
+			.clock = sc->clock,
 		};
 
 		/* before privs_drop: the L2 Delay_Req socket is a packet
@@ -574,6 +708,7 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 			.srv = sc->srv,
 			.act = sc->act,
 			.streams = sc->streams,
+			.clock = sc->clock,
 		};
 
 		r = rxpath_init(&sc->rp, sc->loop, &rc);
@@ -612,6 +747,39 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 	return sidecar_open_metrics(sc);
 }
 
+/* PHC-only mode (SPEC §11): the loop, the client socket, the clock and
+ * the timers; no interface, capture or packet path, so no capability is
+ * needed and none is kept. */
+static int sidecar_setup_phc(struct sidecar *sc, struct privs_user *user,
+			     bool have_user, gid_t group)
+{
+	const char *why = "";
+	int code, r;
+
+	r = ev_new(&sc->loop);
+	if (r) {
+		return sidecar_refuse(EX_OSERR, "epoll: %s", strerror(-r));
+	}
+	code = sidecar_open_server(sc, group);
+	code = code ?: sidecar_open_clock(sc);
+	if (code) {
+		return code;
+	}
+	ev_on_turn(sc->loop, sidecar_turn, sc);
+	code = sidecar_timers(sc);
+	if (code) {
+		return code;
+	}
+	r = privs_drop(have_user ? user : NULL, 0, &sc->kept_caps, &why);
+	if (r) {
+		return sidecar_refuse(r == -EPERM ? EX_NOPERM : EX_OSERR,
+				      "dropping privileges: %s: %s", why,
+				      strerror(-r));
+	}
+	log_info("capabilities kept: none");
+	return sidecar_open_metrics(sc);
+}
+
 static void sidecar_teardown(struct sidecar *sc)
 {
 	/* in the reverse order of setup; the metrics file stays (its
@@ -621,6 +789,7 @@ static void sidecar_teardown(struct sidecar *sc)
 	free(sc->streams_frame);
 	streams_free(sc->streams);
 	active_free(sc->act);
+	clock_free(sc->clock);
 	iface_free(sc->ifc);
 	if (sc->srv) {
 		server_close(sc->srv);
@@ -646,13 +815,6 @@ int sidecar_run(const struct config *cfg)
 	gid_t group = (gid_t)-1;
 	int code, r;
 
-	if (!cfg->iface) {
-		/* issue 11 builds it; until then a clear refusal */
-		log_err("--phc %s without --interface: PHC-only mode is not "
-			"built yet",
-			cfg->phc_path);
-		return EX_UNAVAILABLE;
-	}
 	if (cfg->user) {
 		r = privs_lookup_user(cfg->user, &user);
 		if (r == -ENOENT) {
@@ -708,20 +870,37 @@ int sidecar_run(const struct config *cfg)
 	sc->watchdog_tfd = -1;
 	sc->start_ns = ev_now_ns();
 
-	code = sidecar_setup(sc, &user, have_user, group);
+	if (config_phc_only(cfg)) {
+		code = sidecar_setup_phc(sc, &user, have_user, group);
+	} else {
+		code = sidecar_setup(sc, &user, have_user, group);
+	}
 	if (code == EX_OK) {
-		const struct iface_state *st = iface_state(sc->ifc);
 		char ready[320];
 
 		sidecar_notify_status(sc);
 		snprintf(ready, sizeof(ready), "READY=1\nSTATUS=%s",
 			 sc->status_text);
 		sidecar_notify(sc, ready);
-		log_notice("ready: %s, %s stamps, %s%s", cfg->iface,
-			   st->hw ? "hardware" : "software",
-			   server_activated(sc->srv) ? "socket from systemd"
-						     : "socket ",
-			   server_activated(sc->srv) ? "" : cfg->socket_path);
+		if (sc->ifc) {
+			log_notice("ready: %s, %s stamps, %s%s", cfg->iface,
+				   iface_state(sc->ifc)->hw ? "hardware"
+							    : "software",
+				   server_activated(sc->srv)
+					   ? "socket from systemd"
+					   : "socket ",
+				   server_activated(sc->srv)
+					   ? ""
+					   : cfg->socket_path);
+		} else {
+			log_notice("ready: PHC-only %s, %s%s", cfg->phc_path,
+				   server_activated(sc->srv)
+					   ? "socket from systemd"
+					   : "socket ",
+				   server_activated(sc->srv)
+					   ? ""
+					   : cfg->socket_path);
+		}
 		r = ev_run(sc->loop);
 		if (r) {
 			log_err("event loop: %s", strerror(-r));

@@ -8,7 +8,7 @@ The shim's model is phc(sys) = sys + OFFSET + trunc((sys - T0) * DRIFT /
 reading's offsetNs must equal -(OFFSET + trunc((sysNs - T0) * DRIFT / 10^9))
 to the nanosecond. Nothing here adjusts a clock: the shim refuses and logs
 any clock change, and every test ends by asserting that log is empty.
-Not yet the daemon: PHC readings are not wired into it (docs/clock.md).
+The daemon's use of it is test_clock.py's.
 """
 
 import json

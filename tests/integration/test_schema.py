@@ -104,7 +104,8 @@ def test_coverage(frames):
     want = {(t, d, m) for t in MSG_TYPES for d in ("rx", "tx")
             for m in ("so_timestamping", "so_timestamping_software")}
     assert want <= seen, sorted(want - seen)
-    assert {"sample", "status"} <= kinds
+    assert {"sample", "status", "clock"} <= kinds
+    assert any("sysNs" in f for _, f in frames)
 
 
 def test_transport_keys_seen(frames):
@@ -247,3 +248,36 @@ def test_hwts_filter_names_documented(schema):
     para = para[:para.index("\n\n")]
     assert set(re.findall(r"`([a-z0-9-]+)`", para)) >= emitted, para
     assert "PTP_V2" not in doc.replace("`PTP_V2_L4_EVENT`", "")
+
+
+BROKEN_CLOCK = [
+    ("no errorBoundNs", lambda f: f.pop("errorBoundNs")),
+    ("phcNs as a number", lambda f: f.update(phcNs=5)),
+    ("unknown method", lambda f: f.update(method="guess")),
+    ("guessed timescale", lambda f: f.update(timescale="gps")),
+    ("leap 2", lambda f: f.update(leap=2)),
+    ("negative window", lambda f: f.update(windowNs=-1)),
+]
+
+
+@pytest.mark.parametrize("name,mutate", BROKEN_CLOCK,
+                         ids=[b[0] for b in BROKEN_CLOCK])
+def test_broken_clock_rejected(frames, validator, name, mutate):
+    f = dict(first_of(frames, "clock"))
+    mutate(f)
+    assert not validator.is_valid(f), name
+
+
+def test_sys_keys_only_on_hardware(frames, validator):
+    """sysNs never on a software stamp, never without sysErrNs."""
+    hw = next(f for _, f in frames if "sysNs" in f)
+    assert hw["mechanism"] == "so_timestamping"
+    for mutate in (lambda f: f.update(mechanism="so_timestamping_software"),
+                   lambda f: f.pop("sysErrNs"), lambda f: f.pop("phc")):
+        f = dict(hw)
+        mutate(f)
+        assert not validator.is_valid(f), f
+    for line, f in frames:
+        if f["type"] in ("rx", "tx") and \
+                f["mechanism"] == "so_timestamping_software":
+            assert "sysNs" not in f and "sysErrNs" not in f, line

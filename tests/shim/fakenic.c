@@ -43,6 +43,13 @@
  *  FAKENIC_NO_GET=1     the driver lacks SIOCGHWTSTAMP (EOPNOTSUPP)
  *  FAKENIC_ONLY_RX=1    no TX hardware stamping at all
  *  FAKENIC_HW_OFFSET_NS hardware = software + this (default 1000000)
+ *  FAKENIC_PHC_MODEL=1  hardware = fakephc.so's clock at the software stamp
+ *                       instead: sw + FAKEPHC_OFFSET_NS + (sw -
+ *                       FAKEPHC_T0_NS) * FAKEPHC_DRIFT_PPB / 10^9 (the same
+ *                       variables and defaults; give FAKEPHC_T0_NS, as the
+ *                       two shims load at different instants), so a test
+ *                       knows the truth of a hardware stamp: the software
+ *                       stamp, the system time at arrival
  *  FAKENIC_DROP_HW_EVERY=N  leave ts[2] empty on every Nth eligible packet
  *  FAKENIC_LOG          append "set tx=N rx=N" (what was asked) per
  *                       SIOCSHWTSTAMP and "get" per SIOCGHWTSTAMP
@@ -101,6 +108,8 @@ static struct {
 	bool no_get;
 	bool only_rx;
 	int64_t offset_ns;
+	bool phc_model;
+	int64_t phc_offset, phc_drift_ppb, phc_t0;
 	unsigned long drop_every;
 	char log[256];
 	char reset[256];
@@ -158,6 +167,16 @@ __attribute__((constructor)) static void fakenic_init(void)
 	fk.no_get = fakenic_env_long("FAKENIC_NO_GET", 0) == 1;
 	fk.only_rx = fakenic_env_long("FAKENIC_ONLY_RX", 0) == 1;
 	fk.offset_ns = fakenic_env_long("FAKENIC_HW_OFFSET_NS", 1000000);
+	fk.phc_model = fakenic_env_long("FAKENIC_PHC_MODEL", 0) == 1;
+	fk.phc_offset = fakenic_env_long("FAKEPHC_OFFSET_NS", 37000000000L);
+	fk.phc_drift_ppb = fakenic_env_long("FAKEPHC_DRIFT_PPB", 0);
+	fk.phc_t0 = fakenic_env_long("FAKEPHC_T0_NS", 0);
+	if (!fk.phc_t0) {
+		struct timespec now;
+
+		clock_gettime(CLOCK_REALTIME, &now);
+		fk.phc_t0 = (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
+	}
 	fk.drop_every =
 		(unsigned long)fakenic_env_long("FAKENIC_DROP_HW_EVERY", 0);
 	fakenic_env_str("FAKENIC_LOG", fk.log, sizeof(fk.log));
@@ -468,6 +487,17 @@ static bool fakenic_socket_wants(int fd, bool tx)
 	return true;
 }
 
+/* hardware - software for a software stamp @sw (ns). */
+static int64_t fakenic_hw_delta(int64_t sw)
+{
+	if (!fk.phc_model) {
+		return fk.offset_ns;
+	}
+	/* fakephc.c's fakephc_at(): truncated toward zero, as there */
+	return fk.phc_offset + (int64_t)((__int128)(sw - fk.phc_t0) *
+					 fk.phc_drift_ppb / 1000000000);
+}
+
 /* ts[2] = ts[0] + offset in one SCM_TIMESTAMPING(_NEW) payload of three
  * @T stamps; T is struct timespec (old) or __kernel_timespec (_NEW). */
 #define FAKENIC_FILL(T, data)                                                  \
@@ -482,7 +512,9 @@ static bool fakenic_socket_wants(int fd, bool tx)
 		if (fakenic_drop_this()) {                                     \
 			break;                                                 \
 		}                                                              \
-		ns_ = (int64_t)ts_[0].tv_nsec + fk.offset_ns;                  \
+		ns_ = (int64_t)ts_[0].tv_nsec +                                \
+		      fakenic_hw_delta((int64_t)ts_[0].tv_sec * 1000000000 +   \
+				       ts_[0].tv_nsec);                        \
 		ts_[2].tv_sec = ts_[0].tv_sec + ns_ / 1000000000;              \
 		ts_[2].tv_nsec = ns_ % 1000000000;                             \
 		if (ts_[2].tv_nsec < 0) {                                      \

@@ -9,6 +9,12 @@
  *                  real open of /dev/null with the caller's flags) that
  *                  the calls below then treat as the PHC; an open asking
  *                  for write access is logged
+ *                  of /sys/class/ptp/ptpN/clock_name (N: the digits ending
+ *                  FAKEPHC_DEV) with FAKEPHC_CLOCK_NAME set: a memfd
+ *                  holding that name and a newline, as sysfs prints it;
+ *                  of /sys/class/ptp/ptpN/device/phc_error_bound with
+ *                  FAKEPHC_ERROR_BOUND_FILE set: that file instead, so a
+ *                  test can change the bound while the process runs
  *  close           forgets a fake descriptor
  *  ioctl           on a fake descriptor: PTP_CLOCK_GETCAPS(2),
  *                  PTP_SYS_OFFSET_PRECISE(2), PTP_SYS_OFFSET_EXTENDED(2),
@@ -45,15 +51,13 @@
  *  FAKEPHC_EBUSY=N       the first N offset ioctls answer EBUSY
  *  FAKEPHC_NEGATIVE_EVERY=N  every Nth EXTENDED/basic batch has one
  *                        sample with sys2 = sys1 - 1 (a stepped clock)
+ *  FAKEPHC_CLOCK_NAME    the PHC's sysfs clock_name (e.g. "ena-ptp-05")
+ *  FAKEPHC_ERROR_BOUND_FILE  a file answering the ENA phc_error_bound
+ *                        attribute (text: ns and a newline)
  *  FAKEPHC_LOG           append one line per refused clock change
  *                        ("clock_adjtime clk=N modes=0xM", "clock_settime
  *                        clk=N", "adjtimex modes=0xM", "settimeofday") and
  *                        per writable open ("open-writable")
- *  FAKEPHC_CLOCK_NAME    (the "metrics" branch's piece for --check, the
- *                        same variable and behaviour as the "clock"
- *                        branch's) an open of /sys/class/ptp/ptpN/
- *                        clock_name, N being FAKEPHC_DEV's, reads this
- *                        name and a newline
  *  FAKEPHC_TRACE         append the name of each PHC ioctl answered
  *                        ("getcaps", "precise", "extended", "basic", or
  *                        "ebusy"/"eopnotsupp" when refused)
@@ -70,6 +74,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/ioctl.h>
+#include <sys/mman.h>
 #include <sys/syscall.h>
 #include <sys/time.h>
 #include <sys/timex.h>
@@ -117,6 +122,10 @@ static struct {
 	char dev[256];
 	char log[512];
 	char trace[512];
+	char name[64];	      /* FAKEPHC_CLOCK_NAME */
+	char name_path[128];  /* /sys/class/ptp/ptpN/clock_name */
+	char bound_file[256]; /* FAKEPHC_ERROR_BOUND_FILE */
+	char bound_path[128]; /* .../ptpN/device/phc_error_bound */
 	int64_t offset;
 	int64_t drift_ppb;
 	int64_t window;
@@ -160,6 +169,27 @@ static int64_t realtime_ns(void)
 	return (int64_t)ts.tv_sec * NSEC + ts.tv_nsec;
 }
 
+/* The sysfs paths of the PHC named by FAKEPHC_DEV's trailing digits. */
+static void fakephc_sysfs_paths(void)
+{
+	size_t n = strlen(fp.dev), i = n;
+	static const char pre[] = "/sys/class/ptp/ptp";
+
+	while (i > 0 && fp.dev[i - 1] >= '0' && fp.dev[i - 1] <= '9') {
+		i--;
+	}
+	if (i == n || n - i > 6) {
+		return;
+	}
+	memcpy(fp.name_path, pre, sizeof(pre) - 1);
+	memcpy(fp.name_path + sizeof(pre) - 1, fp.dev + i, n - i);
+	memcpy(fp.bound_path, fp.name_path, sizeof(pre) - 1 + n - i);
+	memcpy(fp.name_path + sizeof(pre) - 1 + n - i, "/clock_name",
+	       sizeof("/clock_name"));
+	memcpy(fp.bound_path + sizeof(pre) - 1 + n - i,
+	       "/device/phc_error_bound", sizeof("/device/phc_error_bound"));
+}
+
 __attribute__((constructor)) static void fakephc_init(void)
 {
 	int i;
@@ -177,6 +207,10 @@ __attribute__((constructor)) static void fakephc_init(void)
 	fakephc_env_str("FAKEPHC_DEV", fp.dev, sizeof(fp.dev));
 	fakephc_env_str("FAKEPHC_LOG", fp.log, sizeof(fp.log));
 	fakephc_env_str("FAKEPHC_TRACE", fp.trace, sizeof(fp.trace));
+	fakephc_env_str("FAKEPHC_CLOCK_NAME", fp.name, sizeof(fp.name));
+	fakephc_env_str("FAKEPHC_ERROR_BOUND_FILE", fp.bound_file,
+			sizeof(fp.bound_file));
+	fakephc_sysfs_paths();
 	fp.offset = fakephc_env_long("FAKEPHC_OFFSET_NS", 37 * NSEC);
 	fp.drift_ppb = fakephc_env_long("FAKEPHC_DRIFT_PPB", 0);
 	fp.window = fakephc_env_long("FAKEPHC_WINDOW_NS", 400);
@@ -322,53 +356,32 @@ static struct ptp_clock_time fakephc_ct(int64_t ns)
 	return t;
 }
 
-/* ---- FAKEPHC_CLOCK_NAME: the sysfs clock_name of the fake device ----------- */
-
-/* "/sys/class/ptp/" + FAKEPHC_DEV's basename + "/clock_name" is @path */
-static bool fakephc_name_path(const char *path)
-{
-	static const char pfx[] = "/sys/class/ptp/", sfx[] = "/clock_name";
-	const char *base = strrchr(fp.dev, '/');
-	size_t n;
-
-	base = base ? base + 1 : fp.dev;
-	n = strlen(base);
-	return fp.dev[0] && !strncmp(path, pfx, sizeof(pfx) - 1) &&
-	       !strncmp(path + sizeof(pfx) - 1, base, n) &&
-	       !strcmp(path + sizeof(pfx) - 1 + n, sfx);
-}
-
-/* A memfd holding the name: read(2) sees what sysfs would give. */
-static int fakephc_name_open(const char *name, int flags)
-{
-	int fd = (int)syscall(SYS_memfd_create, "fakephc-clock_name",
-			      (flags & O_CLOEXEC) ? 1u /* MFD_CLOEXEC */ : 0u);
-	size_t n = strlen(name);
-
-	if (fd < 0) {
-		return fd;
-	}
-	if (syscall(SYS_write, fd, name, n) != (long)n ||
-	    syscall(SYS_write, fd, "\n", 1) != 1 ||
-	    syscall(SYS_lseek, fd, 0, SEEK_SET) != 0) {
-		syscall(SYS_close, fd);
-		errno = EIO;
-		return -1;
-	}
-	return fd;
-}
-
-/* ---- the device ------------------------------------------------------- */
-
 static int fakephc_open(const char *path, int flags, mode_t mode, int dirfd)
 {
-	const char *name;
 	int fd, i;
 
 	fakephc_init();
-	name = getenv("FAKEPHC_CLOCK_NAME");
-	if (name && fakephc_name_path(path)) {
-		return fakephc_name_open(name, flags);
+	if (fp.name[0] && fp.name_path[0] && !strcmp(path, fp.name_path)) {
+		size_t k = strlen(fp.name);
+
+		fd = (int)syscall(SYS_memfd_create, "fakephc-name",
+				  MFD_CLOEXEC);
+		if (fd < 0) {
+			return fd;
+		}
+		if (write(fd, fp.name, k) != (ssize_t)k ||
+		    write(fd, "\n", 1) != 1) {
+			syscall(SYS_close, fd);
+			errno = EIO;
+			return -1;
+		}
+		lseek(fd, 0, SEEK_SET);
+		return fd;
+	}
+	if (fp.bound_file[0] && fp.bound_path[0] &&
+	    !strcmp(path, fp.bound_path)) {
+		return (int)syscall(SYS_openat, AT_FDCWD, fp.bound_file,
+				    O_RDONLY | O_CLOEXEC, 0);
 	}
 	if (!fp.dev[0] || strcmp(path, fp.dev) != 0) {
 		return (int)syscall(SYS_openat, dirfd, path, flags, mode);

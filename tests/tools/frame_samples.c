@@ -109,6 +109,11 @@ static int frame_samples_stamps(void)
 					.tagged = seq % 4 == 1,
 					.vlan = (uint16_t)(seq * 37 % 4096),
 					.unicast = seq % 5 == 2,
+					/* converted stamps on some; the
+					 * encoder drops them from sw */
+					.has_sys = seq % 2 == 0,
+					.sys_ns = 1748073563123456789LL + seq,
+					.sys_err_ns = seq * 100,
 				};
 				if (frame_samples_emit(
 					    frame_encode_stamp(&f, buf,
@@ -246,10 +251,60 @@ out:
 	return r;
 }
 
+/* Clock frames (known and unknown properties) and a PHC-only status. */
+static int frame_samples_clock(void)
+{
+	struct frame_clock c = {
+		.phc = 0,
+		.device = "/dev/ptp0",
+		.clock_name = "ena-ptp-05",
+		.method = "extended",
+		.phc_ns = 1748073600123456789LL,
+		.sys_ns = 1748073600123457000LL,
+		.offset_ns = 211,
+		.window_ns = 250,
+		.uncertainty_ns = 125,
+		.timescale = "utc",
+		.error_bound_known = true,
+		.error_bound_ns = 4321,
+		.drift_known = true,
+		.drift_ppb = -20000,
+	};
+	struct counters z = {.frames_out = 3};
+	struct frame_status st = {
+		.phc_only = true,
+		.phc = 0,
+		.clients = 1,
+		.version = TBLK_VERSION,
+		.counters = &z,
+	};
+	char buf[FRAME_MAX];
+
+	if (frame_samples_emit(frame_encode_clock(&c, buf, sizeof(buf)), buf)) {
+		return -1;
+	}
+	c = (struct frame_clock){
+		.phc = -1,
+		.device = "/dev/ptp_kvm",
+		.method = "precise",
+		.phc_ns = -5,
+		.timescale = "tai",
+		.props_known = true,
+		.utc_offset_s = 37,
+		.utc_offset_valid = true,
+		.leap = 1,
+	};
+	if (frame_samples_emit(frame_encode_clock(&c, buf, sizeof(buf)), buf)) {
+		return -1;
+	}
+	return frame_samples_emit(frame_encode_status(&st, buf, sizeof(buf)),
+				  buf);
+}
+
 int main(void)
 {
 	if (frame_samples_stamps() || frame_samples_other() ||
-	    frame_samples_streams()) {
+	    frame_samples_streams() || frame_samples_clock()) {
 		return 1;
 	}
 	return fflush(stdout) ? 1 : 0;
