@@ -342,3 +342,72 @@ def test_write_failure_is_logged_once_and_retried(sidecar, grandmaster,
     assert 3 <= fails <= 5, fails
     assert sc.stop(signal.SIGTERM) == 0, sc.stderr()
     assert os.listdir(d) == [PROM]
+
+
+def test_phc_metrics_equal_clock_frames(daemon_bin, workdir, parser, figure):
+    """PHC-only mode under the fake PHC (as nobody, as on AWS): the clock
+    part of the file equals the clock frame of the same reading (found by
+    tblk_ptp_phc_readings_total), in seconds; no interface label; the
+    platform's error bound as published."""
+    from test_clock import phc_only
+
+    d = metrics_dir(workdir, NOBODY)
+    path = os.path.join(d, PROM)
+    bound = os.path.join(workdir, "phc_error_bound")
+    with open(bound, "w") as f:
+        f.write("4321\n")
+    sc = phc_only(daemon_bin, workdir, args=("--metrics-file", path),
+                  env={"FAKEPHC_CLOCK_NAME": "ena-ptp-05",
+                       "FAKEPHC_NO_PRECISE": 1,
+                       "FAKEPHC_OFFSET_NS": 2 * 10**9,
+                       "FAKEPHC_DRIFT_PPB": -20000,
+                       "FAKEPHC_WINDOW_NS": 250,
+                       "FAKEPHC_ERROR_BOUND_FILE": bound})
+    try:
+        assert sc.wait_ready(10) is not None, sc.stderr()
+        reader = netns.FrameReader(sc.sock, {"subscribe": ["clock"]})
+
+        def third():
+            with open(path) as f:
+                s, _ = check_text(parser, f.read())
+            n = s.get("tblk_ptp_phc_readings_total")
+            return s if n and n[0][1] >= 3 else None
+        samples = netns.wait_for(third, 8, 0.1)
+        time.sleep(0.3)
+        clocks = [f for _w, f in netns.frames(reader.close())
+                  if f["type"] == "clock"]
+    finally:
+        assert sc.stop() == 0, sc.stderr()
+    assert samples, "no file with three readings"
+    n = int(one(samples, "tblk_ptp_phc_readings_total"))
+    # the file's reading is one of the frames: the offset moves 20 us per
+    # reading (-20 ppm), so it names exactly one
+    off = one(samples, "tblk_ptp_phc_offset_seconds")
+    match = [f for f in clocks
+             if f["offsetNs"] / 1e9 == pytest.approx(off, abs=1e-12)]
+    assert len(match) == 1, (off, [f["offsetNs"] for f in clocks])
+    f = match[0]
+    for lab, _v in samples["tblk_ptp_phc_info"]:
+        assert "interface" not in lab, lab
+        assert lab["device"] == "/dev/ptp0"
+        assert lab["clock_name"] == "ena-ptp-05"
+        assert lab["method"] == "extended"
+        assert lab["timescale"] == "utc"
+    assert one(samples, "tblk_ptp_phc_reading_uncertainty_seconds") == \
+        pytest.approx(f["uncertaintyNs"] / 1e9, abs=1e-15)
+    assert one(samples, "tblk_ptp_phc_reading_window_seconds") == \
+        pytest.approx(f["windowNs"] / 1e9, abs=1e-15)
+    assert one(samples, "tblk_ptp_phc_drift_ratio") == pytest.approx(
+        f["driftPpb"] / 1e9, abs=1e-15)
+    assert f["driftPpb"] == -20000
+    assert one(samples, "tblk_ptp_phc_error_bound_seconds") == \
+        pytest.approx(4321e-9, abs=1e-15)
+    assert f["errorBoundNs"] == 4321
+    assert 0 <= one(samples, "tblk_ptp_phc_reading_age_seconds") < 1.5
+    assert one(samples, "tblk_ptp_phc_readings_discarded_total") == 0
+    assert "tblk_ptp_rx_total" in samples  # the status counters, all 0
+    figure("PHC-only metrics: readings / offset s / drift / bound s",
+           "%d / %r / %r / %r" % (
+               n, one(samples, "tblk_ptp_phc_offset_seconds"),
+               one(samples, "tblk_ptp_phc_drift_ratio"),
+               one(samples, "tblk_ptp_phc_error_bound_seconds")))
