@@ -21,14 +21,22 @@
 
 struct active;
 
+/* What ptp4l's UDS says about a port of its own on this interface: the
+ * auto TX policy (SPEC §6) leaves the NIC's TX stamp slot to such a port. */
+enum active_ptp4l {
+	ACTIVE_PTP4L_NONE,    /* no ptp4l management socket on this host */
+	ACTIVE_PTP4L_UNKNOWN, /* one, with no answer about this interface */
+	ACTIVE_PTP4L_PORT,    /* ptp4l runs a port on this interface */
+	ACTIVE_PTP4L_NO_PORT, /* ptp4l answers and runs none on it */
+};
+
 struct active_config {
 	const char *iface;
 	int ifindex;
 	int domain;		/* -1: follow the first SYNC's */
 	enum dreq_tx tx_policy; /* --delay-req-tx */
-	/* a ptp4l management socket exists on this host: a ptp4l port may
-	 * share the NIC's TX stamp slot */
-	bool ptp4l_uds;
+	/* until the ptp4l client says more (active_set_ptp4l) */
+	enum active_ptp4l ptp4l;
 	struct server *srv;
 	/* carries hardware TX stamps into CLOCK_REALTIME; NULL: none */
 	const struct clock *clock;
@@ -48,6 +56,9 @@ void active_free(struct active *act);
 void active_set_mode(struct active *act, bool hw, bool hw_required, int phc,
 		     const struct ptp_port_id *self);
 
+/* What ptp4l's UDS says now (the ptp4l client's view, on each change). */
+void active_set_ptp4l(struct active *act, enum active_ptp4l p);
+
 /* An rx frame just published. */
 void active_rx(struct active *act, const struct classify_result *r);
 
@@ -56,7 +67,9 @@ void active_rx(struct active *act, const struct classify_result *r);
 void active_link(struct active *act, int ifindex);
 
 /* Which TX stamp our DELAY_REQ asks for and why (status `delayReqTx`):
- * "hardware", "software:ptp4l-present", "software:observing",
+ * "hardware", "software:ptp4l-present" (ptp4l's UDS reports a port on this
+ * interface or has not answered about it, or another port of this host
+ * was seen exchanging), "software:observing",
  * "software:forced" or "software:no-hardware". */
 const char *active_tx_kind(const struct active *act);
 

@@ -50,8 +50,9 @@ struct active {
 	/* SPEC §6: our DELAY_REQ takes the NIC's (often single) TX stamp
 	 * slot only when no other PTP port of this host exchanges on it */
 	enum dreq_tx tx_policy;
-	bool tx_hw; /* the socket asks for hardware TX stamps */
-	bool ptp4l_present;
+	bool tx_hw;		 /* the socket asks for hardware TX stamps */
+	enum active_ptp4l ptp4l; /* what ptp4l's UDS says */
+	bool other_port;	 /* another port of this host seen exchanging */
 	uint64_t observe_from_ns;
 	unsigned int own_resp;
 	const char *tx_kind;
@@ -253,7 +254,7 @@ int active_new(struct active **actp, struct evloop *loop,
 		act->sock[t].tx.fd = -1;
 	}
 	act->tx_policy = cfg->tx_policy;
-	act->ptp4l_present = cfg->ptp4l_uds;
+	act->ptp4l = cfg->ptp4l;
 	act->observe_from_ns = ev_now_ns();
 	act->tx_kind = "software:no-hardware";
 	act->rl = (struct ratelimit)RATELIMIT_INIT(10000000000ULL, 5);
@@ -297,7 +298,9 @@ static void active_tx_decide(struct active *act)
 		why = "software:forced";
 	} else if (act->tx_policy == DREQ_TX_HARDWARE) {
 		want = true;
-	} else if (act->ptp4l_present) {
+	} else if (act->other_port || act->ptp4l == ACTIVE_PTP4L_PORT ||
+		   act->ptp4l == ACTIVE_PTP4L_UNKNOWN) {
+		/* a ptp4l not yet heard from may well run a port here */
 		why = "software:ptp4l-present";
 	} else if (act->own_resp < ACTIVE_OBSERVE_RESP ||
 		   ev_now_ns() - act->observe_from_ns < ACTIVE_OBSERVE_NS) {
@@ -328,6 +331,19 @@ static void active_tx_decide(struct active *act)
 					strerror(-r));
 		}
 	}
+}
+
+void active_set_ptp4l(struct active *act, enum active_ptp4l p)
+{
+	if (p == act->ptp4l) {
+		return;
+	}
+	act->ptp4l = p;
+	/* a ptp4l port gone from the interface: observe afresh before
+	 * taking the slot */
+	act->observe_from_ns = ev_now_ns();
+	act->own_resp = 0;
+	active_tx_decide(act);
 }
 
 const char *active_tx_kind(const struct active *act)
@@ -364,11 +380,11 @@ static void active_watch_requesters(struct active *act, const struct ptp_msg *m)
 	}
 	if (req->port == act->self.port) {
 		act->own_resp += m->hdr.msg_type == PTP_DELAY_RESP;
-	} else if (!act->ptp4l_present) {
+	} else if (!act->other_port) {
 		char id[PTP_PORT_ID_STRLEN];
 
 		ptp_port_id_str(req, id);
-		act->ptp4l_present = true;
+		act->other_port = true;
 		log_notice("%s: another PTP port of this host (%s) exchanges "
 			   "delay messages here: Delay_Req TX stamps stay "
 			   "software",

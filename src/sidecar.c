@@ -673,7 +673,9 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 			/* SPEC §2's default --ptp4l-uds: until its answers
 			 * are read (issue 11), its existence alone counts
 			 * as a ptp4l that may share the TX stamp slot */
-			.ptp4l_uds = access(SIDECAR_PTP4L_UDS, F_OK) == 0,
+			.ptp4l = access(SIDECAR_PTP4L_UDS, F_OK) == 0
+					 ? ACTIVE_PTP4L_UNKNOWN
+					 : ACTIVE_PTP4L_NONE,
 			.srv = sc->srv,
 			.clock = sc->clock,
 		};
