@@ -30,6 +30,8 @@ SERVICE = "tblk-ptp-sidecar.service"
 SOCKET = "tblk-ptp-sidecar.socket"
 BIN_PATH = "/usr/local/sbin/tblk-ptp-sidecar"
 EXPOSURE_MAX = 2.0
+# the clock-truth drop-in's root start (docs/systemd.md): as measured + 0.2
+CLOCK_TRUTH_EXPOSURE_MAX = 2.8
 ALLOWED_CAPS = {"CAP_NET_RAW", "CAP_NET_ADMIN"}
 
 pytestmark = pytest.mark.skipif(
@@ -156,6 +158,44 @@ def test_verify_without_socket_activation_dropin(root):
     assert rc == 0 and out.strip() == "", out
 
 
+CLOCK_TRUTH = UNITS / "tblk-ptp-sidecar.service.d" / "clock-truth.conf"
+CLOCK_TRUTH_CAPS = ALLOWED_CAPS | {"CAP_SETUID", "CAP_SETGID"}
+
+
+def install_clock_truth(root):
+    d = root / "etc/systemd/system/tblk-ptp-sidecar.service.d"
+    d.mkdir(parents=True)
+    shutil.copy(CLOCK_TRUTH, d / "clock-truth.conf")
+
+
+def test_verify_clock_truth_dropin(root):
+    """The root-start drop-in for clock truth (docs/systemd.md) verifies
+    clean on top of the shipped unit."""
+    install_clock_truth(root)
+    rc, out = verify(root, SERVICE)
+    assert rc == 0 and out.strip() == "", out
+
+
+def test_clock_truth_dropin_lines():
+    """It starts as root to open the two root-only files, switches to the
+    unit's user with --user, bounds root to the unit's two capabilities
+    plus the switch, and opens PTP clocks read-only and no other device;
+    never a clock capability."""
+    d = parse_unit(CLOCK_TRUTH)
+    assert one(d, "Service", "User") == "root"
+    assert d[("Service", "ExecStart")] == [
+        "", f"{BIN_PATH} --interface ${{TBLK_PTP_INTERFACE}} --user "
+        "tblk-ptp $TBLK_PTP_OPTS"]
+    assert one(d, "Service", "AmbientCapabilities") == ""
+    assert set(one(d, "Service", "CapabilityBoundingSet").split()) == \
+        CLOCK_TRUTH_CAPS
+    assert one(d, "Service", "DevicePolicy") == "closed"
+    assert one(d, "Service", "DeviceAllow") == "char-ptp r"
+    text = " ".join(v for vs in d.values() for v in vs)
+    assert "CAP_SYS_TIME" not in text and "@clock" not in text
+    assert "CAP_DAC" not in text
+
+
 # --- systemd-analyze security ----------------------------------------------
 
 
@@ -172,6 +212,17 @@ def test_security_exposure(root):
     level, out = exposure(root, SERVICE)
     print(f"\nsystemd-analyze security --offline=yes {SERVICE}: exposure {level}")
     assert level <= EXPOSURE_MAX, out
+
+
+def test_security_exposure_clock_truth(root):
+    """The root start costs exposure (root, the user switch, devices):
+    measured, printed, and bounded so a drop-in that loosened more would
+    fail (docs/systemd.md pastes the figure)."""
+    base, _ = exposure(root, SERVICE)
+    install_clock_truth(root)
+    level, out = exposure(root, SERVICE)
+    print(f"\nexposure with clock-truth.conf: {level} (without: {base})")
+    assert base < level <= CLOCK_TRUTH_EXPOSURE_MAX, out
 
 
 def test_security_control_unhardened_unit_scores_high(root):
