@@ -24,6 +24,7 @@ static const struct {
 	{"sample", SUB_SAMPLE},
 	{"status", SUB_STATUS},
 	{"streams", SUB_STREAMS},
+	{"sync", SUB_SYNC},
 };
 // clang-format on
 

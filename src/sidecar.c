@@ -23,6 +23,7 @@
 #include "iface.h"
 #include "log.h"
 #include "privs.h"
+#include "ptp4l.h"
 #include "request.h"
 #include "rxpath.h"
 #include "server.h"
@@ -41,6 +42,7 @@ struct sidecar {
 	struct rxpath *rp;
 	struct active *act;
 	struct streams *streams;
+	struct ptp4l *ptp4l; /* NULL: --ptp4l-uds none */
 	char *streams_frame; /* streams_frame_max() bytes */
 	int status_tfd;
 	int watchdog_tfd;
@@ -94,8 +96,28 @@ static int sidecar_status_encode(char *buf, size_t size, void *arg)
 		.uptime_s = sidecar_uptime_s(sc),
 		.version = TBLK_VERSION,
 		.counters = &c,
+		.sync = sc->ptp4l ? ptp4l_view(sc->ptp4l) : NULL,
+		.sync_reason = "--ptp4l-uds none",
 	};
 	return frame_encode_status(&fs, buf, size);
+}
+
+/* "locked gm aabbcc.fffe.ddeeff offset 12 ns", briefly, for STATUS= */
+static void sidecar_sync_text(struct sidecar *sc, char *buf, size_t size)
+{
+	const struct ptp4l_view *v = sc->ptp4l ? ptp4l_view(sc->ptp4l) : NULL;
+	char gm[PTP_CLOCK_ID_STRLEN];
+
+	if (!v || v->state == SYNC_UNKNOWN) {
+		snprintf(buf, size, "sync unknown");
+	} else if (v->state == SYNC_MASTER || !v->have_gm) {
+		snprintf(buf, size, "sync %s", syncstate_name(v->state));
+	} else {
+		ptp_clock_id_str(v->gm, gm);
+		snprintf(buf, size, "sync %s gm %s offset %lld ns",
+			 syncstate_name(v->state), gm,
+			 v->have_current ? (long long)v->offset_ns : 0LL);
+	}
 }
 
 /* STATUS= for systemctl status: sent when the text changes, which the
@@ -104,16 +126,18 @@ static void sidecar_notify_status(struct sidecar *sc)
 {
 	const struct iface_state *st = iface_state(sc->ifc);
 	char text[sizeof(sc->status_text)];
+	char sync[64];
 	struct counters c;
 
 	sidecar_counters(sc, &c);
+	sidecar_sync_text(sc, sync, sizeof(sync));
 	snprintf(text, sizeof(text),
-		 "%s %s, %s stamps%s; %u clients; rx %llu tx %llu frames, "
+		 "%s %s, %s stamps%s; %s; %u clients; rx %llu tx %llu frames, "
 		 "%llu malformed, %llu kernel drops",
 		 sc->cfg->iface, st->link_up ? "up" : "down",
 		 st->hw ? "hardware" : "software",
 		 st->hw_required && !st->hw ? " (hardware unavailable)" : "",
-		 sc->srv ? server_clients(sc->srv) : 0,
+		 sync, sc->srv ? server_clients(sc->srv) : 0,
 		 (unsigned long long)c.rx, (unsigned long long)c.tx,
 		 (unsigned long long)c.malformed,
 		 (unsigned long long)c.kernel_drops);
@@ -144,6 +168,34 @@ static void sidecar_notify(struct sidecar *sc, const char *msg)
 static void sidecar_iface_changed(void *arg)
 {
 	sidecar_notify_status(arg);
+}
+
+/* syncState, gm or portState changed: a sync frame and STATUS= */
+static void sidecar_sync_changed(void *arg, const struct ptp4l_view *v)
+{
+	struct sidecar *sc = arg;
+	int len = frame_encode_sync(v, sc->frame, sizeof(sc->frame));
+
+	if (len < 0) {
+		log_err("cannot encode the sync frame: %s", strerror(-len));
+	} else if (sc->srv) {
+		server_broadcast(sc->srv, SUB_SYNC, sc->frame, (size_t)len);
+	}
+	if (sc->ifc) {
+		sidecar_notify_status(sc);
+	}
+}
+
+/* TIME_PROPERTIES_DATA_SET changed: the timescale's source. The clock
+ * side takes it from v->time_props (clock_set_time_props()). */
+static void sidecar_time_props_changed(void *arg, const struct ptp4l_view *v)
+{
+	(void)arg;
+	log_info("ptp4l time properties: currentUtcOffset %d valid %d "
+		 "ptpTimescale %d leap61 %d leap59 %d",
+		 v->time_props.current_utc_offset,
+		 v->time_props.utc_offset_valid, v->time_props.ptp_timescale,
+		 v->time_props.leap61, v->time_props.leap59);
 }
 
 /* ---- timers and signals ----------------------------------------------- */
@@ -342,6 +394,37 @@ static int sidecar_open_server(struct sidecar *sc, gid_t group)
 	return EX_OK;
 }
 
+/* Before privs_drop: the socket is connected as root, so sending on it
+ * later needs no access to ptp4l's 0660 root:root path. */
+static int sidecar_open_ptp4l(struct sidecar *sc)
+{
+	const struct config *cfg = sc->cfg;
+	const struct iface_state *st = sc->ifc ? iface_state(sc->ifc) : NULL;
+	const struct ptp4l_config pc = {
+		.path = cfg->ptp4l_uds,
+		.asked = cfg->uds == UDS_PATH,
+		.iface = cfg->iface,
+		.domain = cfg->domain >= 0 ? (uint8_t)cfg->domain : 0,
+		.lock_threshold_ns =
+			config_lock_threshold(cfg, st ? st->hw : false),
+		.holdover_s = cfg->holdover_s,
+		.on_sync = sidecar_sync_changed,
+		.on_time_props = sidecar_time_props_changed,
+		.arg = sc,
+	};
+	int r;
+
+	if (cfg->uds == UDS_NONE) {
+		return EX_OK;
+	}
+	r = ptp4l_new(&sc->ptp4l, sc->loop, &pc);
+	if (r) {
+		return sidecar_refuse(EX_OSERR, "ptp4l client: %s",
+				      strerror(-r));
+	}
+	return EX_OK;
+}
+
 static int sidecar_timers(struct sidecar *sc)
 {
 	uint64_t wd_usec = 0;
@@ -481,6 +564,7 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 		return sidecar_refuse(EX_OSERR, "%s: %s", why, strerror(-r));
 	}
 	code = sidecar_timers(sc);
+	code = code ?: sidecar_open_ptp4l(sc);
 	if (code) {
 		return code;
 	}
@@ -507,6 +591,7 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 static void sidecar_teardown(struct sidecar *sc)
 {
 	/* in the reverse order of setup */
+	ptp4l_free(sc->ptp4l);
 	rxpath_fini(sc->rp);
 	free(sc->streams_frame);
 	streams_free(sc->streams);
