@@ -29,7 +29,7 @@ enum ptp4l_port_on_iface {
 /* What the client knows; each have_* false: the keys are null. */
 struct ptp4l_view {
 	enum sync_state state;
-	enum sync_state prev_state; /* before the last change */
+	enum sync_state prev_state; /* before the last frame's change */
 	/* why the state is what it is, one line ("port 1 LISTENING", "no
 	 * answer from ptp4l for 3 s", "/var/run/ptp4l: Permission denied
 	 * ..."); never NULL */

@@ -95,6 +95,7 @@ struct ptp4l {
 	int64_t ingress;
 	uint64_t ingress_seen_ns; /* when ingress_time last changed */
 	bool ingress_changed;
+	uint64_t sync_age_ns; /* of the last Sync, at the last reading */
 	struct syncstate ss;
 	struct ptp4l_view view;
 	char reason[192];
@@ -330,15 +331,8 @@ static void ptp4l_eval(struct ptp4l *p, uint64_t now)
 	in.gm_is_self = v->have_gm && p->have_clock_id &&
 			!memcmp(v->gm, p->clock_id, PTP_CLOCK_ID_LEN);
 	in.sync_uncertain = v->have_time_props && v->time_props.sync_uncertain;
-	if (port && port->realtime && p->have_ts && p->ingress > 0) {
-		/* software stamping: ingress_time is CLOCK_REALTIME */
-		int64_t age = ptp4l_realtime_ns() - p->ingress;
-
-		in.sync_age_ns = age > 0 ? (uint64_t)age : 0;
-	} else if (p->ingress_changed && p->ingress > 0) {
-		/* another clock (a PHC): the age of the change we saw, which
-		 * trails the Sync itself by up to one poll */
-		in.sync_age_ns = now - p->ingress_seen_ns;
+	if (p->have_ts) {
+		in.sync_age_ns = p->sync_age_ns;
 	}
 	if (!in.answering) {
 		v->have_port = false;
@@ -350,8 +344,8 @@ static void ptp4l_eval(struct ptp4l *p, uint64_t now)
 	if (v->state != was || v->have_port != had_port ||
 	    (v->have_port && v->port_state != was_ps) || v->have_gm != had_gm ||
 	    (v->have_gm && memcmp(v->gm, was_gm, PTP_CLOCK_ID_LEN))) {
+		v->prev_state = was;
 		if (v->state != was) {
-			v->prev_state = was;
 			log_notice("sync state %s -> %s: %s",
 				   syncstate_name(was),
 				   syncstate_name(v->state), p->reason);
@@ -485,6 +479,32 @@ static void ptp4l_time_props(struct ptp4l *p, const struct ptp_mgmt *m)
 	}
 }
 
+/*
+ * The last Sync's age as of this TIME_STATUS_NP reading (the 3 s rule
+ * covers readings that stop). Where ptp4l's clock is CLOCK_REALTIME
+ * (software stamping, PORT_PROPERTIES_NP) ingress_time is compared with
+ * it directly; on a PHC it is the age of the last change of ingress_time
+ * we saw, which trails the Sync by up to one poll (1 s). ingress_time 0:
+ * no Sync since the port (re)started.
+ */
+static uint64_t ptp4l_sync_age(struct ptp4l *p, uint64_t now)
+{
+	const struct ptp4l_port *port = ptp4l_followed(p);
+	int64_t age;
+
+	if (p->ingress <= 0) {
+		return SYNCSTATE_AGE_UNKNOWN;
+	}
+	if (port && port->have_props && port->realtime) {
+		age = ptp4l_realtime_ns() - p->ingress;
+		return age > 0 ? (uint64_t)age : 0;
+	}
+	if (!p->ingress_changed) {
+		return SYNCSTATE_AGE_UNKNOWN;
+	}
+	return now - p->ingress_seen_ns;
+}
+
 static void ptp4l_handle(struct ptp4l *p, const struct ptp_mgmt *m, bool push,
 			 uint64_t now)
 {
@@ -546,6 +566,7 @@ static void ptp4l_handle(struct ptp4l *p, const struct ptp_mgmt *m, bool push,
 		p->have_ts = true;
 		p->ingress = u.ts.ingress_time;
 		p->gm_present = u.ts.gm_present;
+		p->sync_age_ns = ptp4l_sync_age(p, now);
 		if (v->have_gm &&
 		    memcmp(u.ts.gm_identity, v->gm, PTP_CLOCK_ID_LEN) &&
 		    u.ts.gm_present) {
