@@ -104,7 +104,7 @@ def test_coverage(frames):
     want = {(t, d, m) for t in MSG_TYPES for d in ("rx", "tx")
             for m in ("so_timestamping", "so_timestamping_software")}
     assert want <= seen, sorted(want - seen)
-    assert {"sample", "status"} <= kinds
+    assert {"sample", "status", "sync"} <= kinds
 
 
 def test_transport_keys_seen(frames):

@@ -1442,8 +1442,7 @@ static void test_port_props(void **state)
 	uint8_t b[sizeof(port_props)];
 
 	(void)state;
-	assert_int_equal(ptp_mgmt_parse(port_props, sizeof(port_props), &m),
-			 0);
+	assert_int_equal(ptp_mgmt_parse(port_props, sizeof(port_props), &m), 0);
 	assert_reply_header(&m, sizeof(port_props), id);
 	assert_int_equal(m.id, PTP_MID_PORT_PROPERTIES_NP);
 	assert_int_equal(ptp_mgmt_port_props(&m, &pp), 0);
@@ -1476,12 +1475,10 @@ static void test_port_props(void **state)
 	assert_int_equal(ptp_mgmt_port_props(&m, &pp), -EBADMSG);
 
 	/* another dataset is not PORT_PROPERTIES_NP, nor it another */
-	assert_int_equal(ptp_mgmt_parse(port_props, sizeof(port_props), &m),
-			 0);
+	assert_int_equal(ptp_mgmt_parse(port_props, sizeof(port_props), &m), 0);
 	assert_int_equal(ptp_mgmt_current_ds(&m, &(struct ptp_current_ds){0}),
 			 -ENOMSG);
-	assert_int_equal(ptp_mgmt_parse(current_ds, sizeof(current_ds), &m),
-			 0);
+	assert_int_equal(ptp_mgmt_parse(current_ds, sizeof(current_ds), &m), 0);
 	assert_int_equal(ptp_mgmt_port_props(&m, &pp), -ENOMSG);
 	assert_int_equal(ptp_mgmt_parse(err_not_supported,
 					sizeof(err_not_supported), &m),

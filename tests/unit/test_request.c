@@ -50,6 +50,8 @@ static const struct ok_case ok_cases[] = {
 	{"{\"subscribe\":[\"sample\"]}", SUB_SAMPLE},
 	{"{\"subscribe\":[\"status\"]}", SUB_STATUS},
 	{"{\"subscribe\":[\"streams\"]}", SUB_STREAMS},
+	{"{\"subscribe\":[\"sync\"]}", SUB_SYNC},
+	{"{\"subscribe\":[\"status\",\"sync\"]}", SUB_STATUS | SUB_SYNC},
 	/* empty array: subscribe to nothing */
 	{"{\"subscribe\":[]}", 0},
 	/* a repeated type is harmless */
