@@ -61,7 +61,11 @@ struct ptp4l_config {
 	 * the default path, followed silently until it appears */
 	bool asked;
 	const char *iface; /* NULL: PHC-only, follow the one (SLAVE) port */
-	uint8_t domain;	   /* domainNumber of the requests */
+	/* domainNumber of the requests: ptp4l ignores management from
+	 * another domain. @any_domain (--domain any): start at @domain and,
+	 * while unanswered, try the next (ptp4l_next_domain) every 2 s */
+	uint8_t domain;
+	bool any_domain;
 	uint64_t lock_threshold_ns;
 	unsigned int holdover_s;
 	ptp4l_cb on_sync;	/* syncState, gm or portState changed */
@@ -81,6 +85,10 @@ void ptp4l_free(struct ptp4l *p);
 
 const struct ptp4l_view *ptp4l_view(const struct ptp4l *p);
 
+/* The domainNumber tried after @d while ptp4l does not answer: 0, 24
+ * (G.8275.1), 44 (G.8275.2), then 1..255 in order, then 0 again. */
+uint8_t ptp4l_next_domain(uint8_t d);
+
 /* A one-shot answer for --check. */
 struct ptp4l_probe {
 	bool answers;
@@ -90,10 +98,11 @@ struct ptp4l_probe {
 	char reason[160]; /* one line: what was found or why not */
 };
 
-/* Ask ptp4l at @path for PORT_PROPERTIES_NP, waiting at most @timeout_ms.
- * Returns 0 (see out->answers) or -errno when it could not ask. */
-int ptp4l_probe(const char *path, const char *iface, unsigned int timeout_ms,
-		struct ptp4l_probe *out);
+/* Ask ptp4l at @path for PORT_PROPERTIES_NP in @domain (-1: 0, 24 and
+ * 44), waiting @timeout_ms for every port's answer. Returns 0 (see
+ * out->answers) or -errno when it could not ask. */
+int ptp4l_probe(const char *path, const char *iface, int domain,
+		unsigned int timeout_ms, struct ptp4l_probe *out);
 
 /* The bound abstract-namespace name of a client: "tblk-ptp-sidecar/PID/N".
  * ptp4l answers it from the same network namespace only. */

@@ -345,7 +345,8 @@ static int check_parse_mode(const char *mode, enum ts_mode *ts)
 }
 
 int check_run(const char *ifname, const char *mode, const char *hwts_config,
-	      bool delay_req, bool json, const char *ptp4l_uds, FILE *out)
+	      bool delay_req, bool json, const char *ptp4l_uds,
+	      int ptp4l_domain, FILE *out)
 {
 	struct check_report c = {
 		.ifname = ifname,
@@ -418,7 +419,8 @@ int check_run(const char *ifname, const char *mode, const char *hwts_config,
 	}
 	if (ptp4l_uds) {
 		/* informational: the exit code is the mode's alone */
-		ptp4l_probe(ptp4l_uds, ifname, CHECK_PTP4L_WAIT_MS, &c.ptp4l);
+		ptp4l_probe(ptp4l_uds, ifname, ptp4l_domain,
+			    CHECK_PTP4L_WAIT_MS, &c.ptp4l);
 	}
 	if (json) {
 		check_print_json(&c, out);

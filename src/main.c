@@ -30,7 +30,7 @@ int main(int argc, char **argv)
 				 cfg.hwts == HWTS_ENSURE ? "ensure" : "check",
 				 cfg.delay_req, cfg.json,
 				 cfg.uds == UDS_NONE ? NULL : cfg.ptp4l_uds,
-				 stdout);
+				 cfg.domain, stdout);
 	}
 	return sidecar_run(&cfg);
 }

@@ -36,6 +36,8 @@
 #define PTP4L_BUF	  1500
 /* Our portNumber: not ptp4l's (1..), not the active slave's (32767) */
 #define PTP4L_PORT_NUMBER 0x7ffe
+/* --domain any: the next domainNumber after this long without an answer */
+#define PTP4L_DOMAIN_TRY_NS (2 * NSEC_PER_SEC)
 
 enum ptp4l_req {
 	REQ_PORT_DS,
@@ -77,6 +79,8 @@ struct ptp4l {
 	unsigned int binds;
 	struct ptp_port_id self;
 	uint16_t seq;
+	uint8_t domain;		  /* of the requests now */
+	uint64_t domain_since_ns; /* when it was last changed */
 	bool sent[REQ_COUNT];
 	uint16_t last_seq[REQ_COUNT];
 	uint64_t connected_ns;
@@ -259,8 +263,13 @@ static void ptp4l_reason(struct ptp4l *p, const struct sync_input *in,
 		if (p->fd < 0) {
 			snprintf(r, n, "%s", p->why_down);
 		} else {
-			snprintf(r, n, "no answer from ptp4l at %s for 3 s",
-				 p->cfg.path);
+			snprintf(r, n,
+				 "no answer from ptp4l at %s for 3 s "
+				 "(domainNumber %u%s)",
+				 p->cfg.path, p->domain,
+				 p->cfg.any_domain && !p->last_answer_ns
+					 ? ", trying the next"
+					 : "");
 		}
 	} else if (p->view.state == SYNC_MASTER) {
 		snprintf(r, n, "ptp4l is the grandmaster");
@@ -424,6 +433,7 @@ static void ptp4l_connect(struct ptp4l *p)
 	}
 	p->said_err = 0;
 	p->connected_ns = ev_now_ns();
+	p->domain_since_ns = p->connected_ns;
 	ptp4l_forget(p);
 	log_info("ptp4l UDS %s: connected", p->cfg.path);
 	ptp4l_request(p, REQ_SUBSCRIBE);
@@ -439,7 +449,7 @@ static void ptp4l_request(struct ptp4l *p, enum ptp4l_req rq)
 	if (p->fd < 0) {
 		return;
 	}
-	r = ptp4l_send(p->fd, &p->self, p->seq, p->cfg.domain, ptp4l_req_id[rq],
+	r = ptp4l_send(p->fd, &p->self, p->seq, p->domain, ptp4l_req_id[rq],
 		       rq == REQ_SUBSCRIBE);
 	if (r == -ECONNREFUSED || r == -ENOENT || r == -ENOTCONN) {
 		/* the ptp4l we connected to is gone */
@@ -695,6 +705,44 @@ static void ptp4l_recv(struct evloop *loop, int fd, uint32_t events, void *arg)
 
 /* ---- the second ------------------------------------------------------- */
 
+uint8_t ptp4l_next_domain(uint8_t d)
+{
+	switch (d) {
+	case 0:
+		return 24;
+	case 24:
+		return 44;
+	case 44:
+		return 1;
+	case 23:
+		return 25;
+	case 43:
+		return 45;
+	case 255:
+		return 0;
+	default:
+		return (uint8_t)(d + 1);
+	}
+}
+
+/* --domain any and no answer since connect: ask in the next domain,
+ * starting over with what a connect sends. */
+static void ptp4l_try_domain(struct ptp4l *p, uint64_t now)
+{
+	if (!p->cfg.any_domain || p->last_answer_ns ||
+	    now - p->domain_since_ns < PTP4L_DOMAIN_TRY_NS) {
+		return;
+	}
+	p->domain = ptp4l_next_domain(p->domain);
+	p->domain_since_ns = now;
+	log_debug("ptp4l UDS: no answer yet, trying domainNumber %u",
+		  p->domain);
+	ptp4l_request(p, REQ_SUBSCRIBE);
+	ptp4l_request(p, REQ_PORT_PROPS);
+	ptp4l_request(p, REQ_PARENT_DS);
+	ptp4l_request(p, REQ_TIME_PROPS);
+}
+
 static void ptp4l_tick(struct evloop *loop, int fd, uint32_t events, void *arg)
 {
 	struct ptp4l *p = arg;
@@ -713,6 +761,7 @@ static void ptp4l_tick(struct evloop *loop, int fd, uint32_t events, void *arg)
 		ptp4l_connect(p);
 	} else {
 		p->ticks++;
+		ptp4l_try_domain(p, now);
 		ptp4l_request(p, REQ_PORT_DS);
 		ptp4l_request(p, REQ_TIME_STATUS);
 		ptp4l_request(p, REQ_CURRENT_DS);
@@ -742,6 +791,7 @@ int ptp4l_new(struct ptp4l **pp, struct evloop *loop,
 	p->cfg = *cfg;
 	p->loop = loop;
 	p->fd = -1;
+	p->domain = cfg->domain;
 	/* 74626c ("tbl") fffe and the pid: unique on the host, not an
 	 * EUI-64 of any NIC, so never ptp4l's nor the active slave's */
 	p->self = (struct ptp_port_id){
@@ -791,9 +841,13 @@ const struct ptp4l_view *ptp4l_view(const struct ptp4l *p)
 
 /* ---- --check ------------------------------------------------------------ */
 
-int ptp4l_probe(const char *path, const char *iface, unsigned int timeout_ms,
-		struct ptp4l_probe *out)
+int ptp4l_probe(const char *path, const char *iface, int domain,
+		unsigned int timeout_ms, struct ptp4l_probe *out)
 {
+	/* --domain any: the likeliest three in one go (ptp4l answers only
+	 * its own; a burst of 256 would overrun the UDS queue) */
+	static const uint8_t any[] = {0, 24, 44};
+	size_t i, ndom = domain < 0 ? sizeof(any) : 1;
 	const struct ptp_port_id self = {
 		.clock_id = {0x74, 0x62, 0x6c, 0xff, 0xfe, 0xc4, 0xec, 0x4b},
 		.port = PTP4L_PORT_NUMBER,
@@ -812,7 +866,11 @@ int ptp4l_probe(const char *path, const char *iface, unsigned int timeout_ms,
 			 strerror(-r));
 		return r;
 	}
-	r = ptp4l_send(fd, &self, 0, 0, PTP_MID_PORT_PROPERTIES_NP, false);
+	for (i = 0, r = 0; i < ndom && !r; i++) {
+		r = ptp4l_send(fd, &self, 0,
+			       domain < 0 ? any[i] : (uint8_t)domain,
+			       PTP_MID_PORT_PROPERTIES_NP, false);
+	}
 	if (r) {
 		snprintf(out->reason, sizeof(out->reason), "%s: %s", path,
 			 strerror(-r));

@@ -405,6 +405,7 @@ static int sidecar_open_ptp4l(struct sidecar *sc)
 		.asked = cfg->uds == UDS_PATH,
 		.iface = cfg->iface,
 		.domain = cfg->domain >= 0 ? (uint8_t)cfg->domain : 0,
+		.any_domain = cfg->domain < 0,
 		.lock_threshold_ns =
 			config_lock_threshold(cfg, st ? st->hw : false),
 		.holdover_s = cfg->holdover_s,

@@ -259,6 +259,10 @@ def test_ptp4l_restart(sidecar, netpair, workdir, nobody_dir, pair_ptp4l,
     rn.close()
 
 
+def daemon_bin_of(launcher_start):
+    return launcher_start.__self__.daemon_bin
+
+
 def run_check(daemon_bin, pair, *args):
     return netns.sh(pair.exec_argv(pair.sl, [daemon_bin, "--check", "-i",
                                              pair.sl_if, "-t", "software"] +
@@ -291,3 +295,31 @@ def test_check_uds_line(daemon_bin, netpair, workdir, pair_ptp4l):
                           "reason": d["ptp4l"]["reason"]}, d["ptp4l"]
     r = run_check(daemon_bin, netpair, "--ptp4l-uds", "none", "--json")
     assert json.loads(r.stdout)["ptp4l"] is None
+
+
+def test_domain_any_finds_ptp4l(sidecar, netpair, workdir, figure):
+    """ptp4l ignores management from another domain (seen: 3.1.1 in
+    domain 24 does not answer pmc -d 0): --domain any tries 0, then 24."""
+    sl = netns.Ptp4l(netpair, netpair.sl, netpair.sl_if, workdir, "d24",
+                     SLAVE_CFG + "domainNumber            24\n").start()
+    try:
+        assert sl.wait_log("LISTENING", 10), sl.output()
+        r = run_check(daemon_bin_of(sidecar), netpair, "--ptp4l-uds",
+                      sl.uds, "--json")
+        assert json.loads(r.stdout)["ptp4l"]["portOnIface"] is True
+        t0 = time.monotonic()
+        sc = sidecar("--ptp4l-uds", sl.uds)
+        st = wait_status(sc, "freerun", 8)
+        assert st["syncState"] == "freerun", st
+        assert st["portState"] == "LISTENING", st
+        figure("--domain any: connect to domain 24 answered (s)",
+               round(time.monotonic() - t0, 2))
+        # a fixed --domain is asked in that domain only
+        sc0 = sidecar("--ptp4l-uds", sl.uds, "--domain", "0",
+                      sock=os.path.join(workdir, "d0.sock"), name="d0")
+        time.sleep(4.5)
+        st = netns.status_probe(sc0.sock)
+        assert st["syncState"] == "unknown", st
+        assert "domainNumber 0)" in st["syncReason"], st
+    finally:
+        sl.stop()
