@@ -697,6 +697,10 @@ static void ptp4l_recv(struct evloop *loop, int fd, uint32_t events, void *arg)
 			continue;
 		}
 		ptp4l_handle(p, &m, push, now);
+		if (p->fd < 0) {
+			/* a request it sent found ptp4l gone: @fd is closed */
+			break;
+		}
 	}
 	if (any) {
 		ptp4l_eval(p, now);
