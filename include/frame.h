@@ -14,8 +14,9 @@
 #include "counters.h"
 #include "ptp_msg.h"
 
-/* No frame this encoder writes is longer (status is the longest). */
-#define FRAME_MAX 2048
+/* No frame this encoder writes is longer (status is the longest: its
+ * sync keys carry a reason naming the UDS path, escaped in the worst case) */
+#define FRAME_MAX 4096
 /* 20 digits of uint64 seconds + 9 of nanoseconds + NUL */
 #define FRAME_NS_STRLEN 32
 
@@ -48,6 +49,8 @@ struct frame_sample {
 	uint8_t domain;
 };
 
+struct ptp4l_view; /* ptp4l.h */
+
 struct frame_status {
 	bool phc_only; /* PHC-only mode: stamping "phc", iface, ifindex and
 			* link null */
@@ -65,6 +68,10 @@ struct frame_status {
 	uint64_t uptime_s;
 	const char *version;
 	const struct counters *counters;
+	/* sync state from ptp4l's UDS; NULL: no client (--ptp4l-uds none):
+	 * syncState unknown, @sync_reason saying why */
+	const struct ptp4l_view *sync;
+	const char *sync_reason;
 };
 
 /* A clock frame (SPEC §11): one PHC reading. */
@@ -95,6 +102,10 @@ int frame_encode_stamp(const struct frame_stamp *f, char *buf, size_t size);
 int frame_encode_sample(const struct frame_sample *s, char *buf, size_t size);
 int frame_encode_status(const struct frame_status *s, char *buf, size_t size);
 int frame_encode_clock(const struct frame_clock *c, char *buf, size_t size);
+
+/* The "sync" frame (docs/protocol.md): @v just changed syncState, gm or
+ * portState. */
+int frame_encode_sync(const struct ptp4l_view *v, char *buf, size_t size);
 
 /* Decimal nanoseconds of (sec, nsec) without 64-bit overflow; sec >= 0. */
 void frame_ns_str(uint64_t sec, uint32_t nsec, char buf[FRAME_NS_STRLEN]);

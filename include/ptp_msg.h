@@ -193,6 +193,7 @@ enum ptp_mgmt_id {
 	PTP_MID_TIME = 0x200f,
 	PTP_MID_TIME_STATUS_NP = 0xc000,
 	PTP_MID_SUBSCRIBE_EVENTS_NP = 0xc003,
+	PTP_MID_PORT_PROPERTIES_NP = 0xc004,
 	PTP_MID_SYNCHRONIZATION_UNCERTAIN_NP = 0xc006,
 };
 
@@ -239,6 +240,10 @@ enum ptp_port_state {
 #define PTP_MGMT_SUBSCRIBE_LEN	   66
 #define PTP_MGMT_SUBSCRIBE_MASKLEN 64
 #define PTP_MGMT_DATUM_LEN	   2
+/* PORT_PROPERTIES_NP: portIdentity, portState, timestamping, then the
+ * interface name as a PTPText (length octet + text, padded to even) */
+#define PTP_MGMT_PORT_PROPS_MIN 13
+#define PTP_MGMT_IFNAME_MAX	255
 /* bit of SUBSCRIBE_EVENTS_NP's bitmask: PORT_DATA_SET pushed on each
  * port state change (linuxptp NOTIFY_PORT_STATE, bit 0 of octet 0) */
 #define PTP_MGMT_EVENT_PORT_STATE 0
@@ -332,6 +337,15 @@ struct ptp_time_prop_ds {
 	uint8_t time_source;
 };
 
+/* linuxptp's PORT_PROPERTIES_NP: which interface a port of ptp4l runs on */
+struct ptp_port_props {
+	struct ptp_port_id port_id;
+	uint8_t port_state;   /* enum ptp_port_state */
+	uint8_t timestamping; /* linuxptp's: 0 software, 1 hardware, ... */
+	/* the interface name, NUL-terminated; a NUL inside it is refused */
+	char iface[PTP_MGMT_IFNAME_MAX + 1];
+};
+
 struct ptp_subscribe {
 	uint16_t duration; /* seconds */
 	uint8_t bitmask[PTP_MGMT_SUBSCRIBE_MASKLEN];
@@ -380,6 +394,10 @@ int ptp_mgmt_parent_ds(const struct ptp_mgmt *m, struct ptp_parent_ds *out);
 int ptp_mgmt_time_prop_ds(const struct ptp_mgmt *m,
 			  struct ptp_time_prop_ds *out);
 int ptp_mgmt_subscribe(const struct ptp_mgmt *m, struct ptp_subscribe *out);
+/* PORT_PROPERTIES_NP: the data length must be PTP_MGMT_PORT_PROPS_MIN
+ * plus the text, or that plus one pad octet (zero); -EBADMSG for a text
+ * holding a NUL. */
+int ptp_mgmt_port_props(const struct ptp_mgmt *m, struct ptp_port_props *out);
 /* SYNCHRONIZATION_UNCERTAIN_NP's value */
 int ptp_mgmt_sync_uncertain(const struct ptp_mgmt *m, uint8_t *val);
 

@@ -14,6 +14,7 @@ enum request_sub {
 	SUB_STATUS = 1 << 3,
 	SUB_STREAMS = 1 << 4, /* per-stream integrity (streams.h) */
 	SUB_CLOCK = 1 << 5,   /* PHC readings (clock.h) */
+	SUB_SYNC = 1 << 6,    /* syncState changes (ptp4l.h) */
 };
 #define SUB_DEFAULT (SUB_RX | SUB_TX)
 

@@ -31,6 +31,10 @@
  *   wouldSet       object  {"txType","rxFilter"} the daemon would write
  *                          under --hwts-config ensure, else null
  *   reason         string  one line: why usable or not
+ *   ptp4l          object  {"uds","answers","portOnIface","port",
+ *                          "portState","reason"}: a ptp4l on the UDS and
+ *                          its port on the interface (PORT_PROPERTIES_NP,
+ *                          CHECK_PTP4L_WAIT_MS); null with --ptp4l-uds none
  */
 #include "check.h"
 
@@ -49,6 +53,10 @@
 #include "hwts.h"
 #include "nic.h"
 #include "phc.h"
+#include "ptp4l.h"
+
+/* every port of ptp4l answers: the probe waits out this bound */
+#define CHECK_PTP4L_WAIT_MS 300
 
 struct check_report {
 	const char *ifname;
@@ -66,6 +74,8 @@ struct check_report {
 	int phc_err;	     /* phc_open()'s -errno, else 0 */
 	unsigned int phc_methods;
 	enum phc_method phc_method;
+	const char *ptp4l_uds; /* NULL: --ptp4l-uds none */
+	struct ptp4l_probe ptp4l;
 };
 
 static const enum phc_method check_phc_methods[] = {
@@ -247,11 +257,43 @@ static void check_print_text(const struct check_report *c, FILE *out)
 			hwts_tx_type_name(c->d.want.tx_type),
 			hwts_rx_filter_name(c->d.want.rx_filter));
 	}
+	fprintf(out, "ptp4l UDS:        %s\n",
+		c->ptp4l_uds ? c->ptp4l.reason : "none (--ptp4l-uds none)");
 }
 
 static json_object *check_str_or_null(const char *s)
 {
 	return s ? json_object_new_string(s) : NULL;
+}
+
+static json_object *check_ptp4l_json(const struct check_report *c)
+{
+	const struct ptp4l_probe *p = &c->ptp4l;
+	json_object *o;
+	bool port =
+		p->on_iface == PTP4L_PORT_YES || (p->answers && p->port_number);
+
+	if (!c->ptp4l_uds) {
+		return NULL;
+	}
+	o = json_object_new_object();
+	json_object_object_add(o, "uds", json_object_new_string(c->ptp4l_uds));
+	json_object_object_add(o, "answers",
+			       json_object_new_boolean(p->answers));
+	json_object_object_add(
+		o, "portOnIface",
+		p->on_iface == PTP4L_PORT_UNKNOWN
+			? NULL
+			: json_object_new_boolean(p->on_iface ==
+						  PTP4L_PORT_YES));
+	json_object_object_add(
+		o, "port", port ? json_object_new_int(p->port_number) : NULL);
+	json_object_object_add(
+		o, "portState",
+		check_str_or_null(port ? ptp_port_state_name(p->port_state)
+				       : NULL));
+	json_object_object_add(o, "reason", json_object_new_string(p->reason));
+	return o;
 }
 
 static json_object *check_name_array(uint32_t mask, bool rx)
@@ -378,6 +420,7 @@ static int check_print_json(const struct check_report *c, FILE *out)
 	json_object_object_add(o, "wouldSet", would);
 	json_object_object_add(o, "reason",
 			       json_object_new_string(c->d.reason));
+	json_object_object_add(o, "ptp4l", check_ptp4l_json(c));
 	fprintf(out, "%s\n",
 		json_object_to_json_string_ext(
 			o, JSON_C_TO_STRING_PRETTY | JSON_C_TO_STRING_SPACED));
@@ -400,13 +443,15 @@ static int check_parse_mode(const char *mode, enum ts_mode *ts)
 }
 
 int check_run(const char *ifname, const char *mode, const char *hwts_config,
-	      bool delay_req, bool json, FILE *out)
+	      bool delay_req, bool json, const char *ptp4l_uds,
+	      int ptp4l_domain, FILE *out)
 {
 	struct check_report c = {
 		.ifname = ifname,
 		.mode = mode,
 		.hwts_config = hwts_config,
 		.delay_req = delay_req,
+		.ptp4l_uds = ptp4l_uds,
 	};
 	struct hwts_probe *p = &c.probe;
 	enum ts_mode ts;
@@ -472,6 +517,11 @@ int check_run(const char *ifname, const char *mode, const char *hwts_config,
 		/* Predict the daemon's SIOCSHWTSTAMP; --check never makes it. */
 		p->set_err = -EPERM;
 		r = hwts_decide(ts, p, &c.d);
+	}
+	if (ptp4l_uds) {
+		/* informational: the exit code is the mode's alone */
+		ptp4l_probe(ptp4l_uds, ifname, ptp4l_domain,
+			    CHECK_PTP4L_WAIT_MS, &c.ptp4l);
 	}
 	if (json) {
 		check_print_json(&c, out);

@@ -22,6 +22,8 @@
 
 #include "frame.h"
 #include "jsonb.h"
+#include "ptp4l.h"
+#include "syncstate.h"
 
 #define NSEC_PER_SEC 1000000000u
 
@@ -317,6 +319,123 @@ static struct json_object *frame_new_counters(const struct counters *c)
 	return fo.obj;
 }
 
+/* The view's values are stale once ptp4l stops answering: null then. */
+static bool frame_sync_known(const struct ptp4l_view *v)
+{
+	return v && v->state != SYNC_UNKNOWN;
+}
+
+static void frame_add_port_state(struct jsonb *fo, const struct ptp4l_view *v)
+{
+	if (frame_sync_known(v) && v->have_port) {
+		jsonb_str(fo, "portState", ptp_port_state_name(v->port_state));
+	} else {
+		jsonb_null(fo, "portState");
+	}
+}
+
+static void frame_add_gm(struct jsonb *fo, const struct ptp4l_view *v)
+{
+	char gm[PTP_CLOCK_ID_STRLEN];
+
+	if (frame_sync_known(v) && v->have_gm) {
+		ptp_clock_id_str(v->gm, gm);
+		jsonb_str(fo, "gm", gm);
+	} else {
+		jsonb_null(fo, "gm");
+	}
+}
+
+static void frame_add_offset(struct jsonb *fo, const struct ptp4l_view *v)
+{
+	if (frame_sync_known(v) && v->have_current) {
+		jsonb_int(fo, "offsetNs", v->offset_ns);
+	} else {
+		jsonb_null(fo, "offsetNs");
+	}
+}
+
+/* SPEC §11's status keys, each present, null when not known. */
+static void frame_add_sync_status(struct jsonb *fo,
+				  const struct frame_status *s)
+{
+	const struct ptp4l_view *v = s->sync;
+	bool known = frame_sync_known(v);
+	const struct ptp_time_prop_ds *tp = v ? &v->time_props : NULL;
+	bool tpk = known && v->have_time_props;
+
+	jsonb_str(fo, "syncState", syncstate_name(v ? v->state : SYNC_UNKNOWN));
+	frame_add_text(fo, "syncReason",
+		       v ? v->reason : (s->sync_reason ? s->sync_reason : ""));
+	frame_add_port_state(fo, v);
+	frame_add_gm(fo, v);
+	frame_add_offset(fo, v);
+	if (known && v->have_current) {
+		jsonb_int(fo, "meanPathDelayNs", v->mean_path_delay_ns);
+		jsonb_uint(fo, "stepsRemoved", v->steps_removed);
+	} else {
+		jsonb_null(fo, "meanPathDelayNs");
+		jsonb_null(fo, "stepsRemoved");
+	}
+	if (known && v->have_parent) {
+		jsonb_uint(fo, "clockClass", v->clock_class);
+	} else {
+		jsonb_null(fo, "clockClass");
+	}
+	if (tpk) {
+		jsonb_int(fo, "utcOffsetS", tp->current_utc_offset);
+		jsonb_bool(fo, "utcOffsetValid", tp->utc_offset_valid);
+		jsonb_bool(fo, "ptpTimescale", tp->ptp_timescale);
+		jsonb_bool(fo, "timeTraceable", tp->time_traceable);
+	} else {
+		jsonb_null(fo, "utcOffsetS");
+		jsonb_null(fo, "utcOffsetValid");
+		jsonb_null(fo, "ptpTimescale");
+		jsonb_null(fo, "timeTraceable");
+	}
+	if (v && v->on_iface != PTP4L_PORT_UNKNOWN) {
+		jsonb_bool(fo, "ptp4lOnIface", v->on_iface == PTP4L_PORT_YES);
+	} else {
+		jsonb_null(fo, "ptp4lOnIface");
+	}
+}
+
+int frame_encode_sync(const struct ptp4l_view *v, char *buf, size_t size)
+{
+	char ns[FRAME_NS_STRLEN];
+	struct jsonb fo;
+	int r;
+
+	r = frame_begin(&fo, "sync");
+	if (r) {
+		return r;
+	}
+	jsonb_str(&fo, "syncState", syncstate_name(v->state));
+	jsonb_str(&fo, "previous", syncstate_name(v->prev_state));
+	frame_add_port_state(&fo, v);
+	if (frame_sync_known(v) && v->have_port) {
+		jsonb_uint(&fo, "port", v->port_number);
+	} else {
+		jsonb_null(&fo, "port");
+	}
+	frame_add_gm(&fo, v);
+	frame_add_offset(&fo, v);
+	frame_add_text(&fo, "reason", v->reason ? v->reason : "");
+	frame_ns_str(v->changed_mono_ns / NSEC_PER_SEC,
+		     (uint32_t)(v->changed_mono_ns % NSEC_PER_SEC), ns);
+	jsonb_str(&fo, "monoNs", ns);
+	if (v->changed_real_ns >= 0) {
+		frame_ns_str(
+			(uint64_t)v->changed_real_ns / NSEC_PER_SEC,
+			(uint32_t)((uint64_t)v->changed_real_ns % NSEC_PER_SEC),
+			ns);
+		jsonb_str(&fo, "unixNs", ns);
+	} else {
+		jsonb_null(&fo, "unixNs");
+	}
+	return jsonb_finish(&fo, buf, size);
+}
+
 int frame_encode_status(const struct frame_status *s, char *buf, size_t size)
 {
 	static const struct counters zero;
@@ -359,6 +478,7 @@ int frame_encode_status(const struct frame_status *s, char *buf, size_t size)
 	jsonb_uint(&fo, "streams", s->streams);
 	jsonb_uint(&fo, "uptimeS", s->uptime_s);
 	frame_add_text(&fo, "version", s->version ? s->version : "");
+	frame_add_sync_status(&fo, s);
 	jsonb_add(&fo, "counters",
 		  frame_new_counters(s->counters ? s->counters : &zero));
 	return jsonb_finish(&fo, buf, size);

@@ -28,7 +28,9 @@ int main(int argc, char **argv)
 	if (cfg.check) {
 		return check_run(cfg.iface, config_ts_mode_name(cfg.ts),
 				 cfg.hwts == HWTS_ENSURE ? "ensure" : "check",
-				 cfg.delay_req, cfg.json, stdout);
+				 cfg.delay_req, cfg.json,
+				 cfg.uds == UDS_NONE ? NULL : cfg.ptp4l_uds,
+				 cfg.domain, stdout);
 	}
 	return sidecar_run(&cfg);
 }

@@ -657,6 +657,38 @@ int ptp_mgmt_subscribe(const struct ptp_mgmt *m, struct ptp_subscribe *out)
 	return 0;
 }
 
+int ptp_mgmt_port_props(const struct ptp_mgmt *m, struct ptp_port_props *out)
+{
+	const uint8_t *d = m->data;
+	size_t n;
+	int r = mgmt_data(m, PTP_MID_PORT_PROPERTIES_NP, m->data_len);
+
+	if (r < 0) {
+		return r;
+	}
+	if (m->data_len < PTP_MGMT_PORT_PROPS_MIN) {
+		return -EMSGSIZE;
+	}
+	n = d[12];
+	/* exactly the text, or the text and the pad of an odd dataField
+	 * (linuxptp's pmc accepts trailing octets; a reader of one port's
+	 * interface name has no use for them) */
+	if (m->data_len != PTP_MGMT_PORT_PROPS_MIN + n &&
+	    !(m->data_len == PTP_MGMT_PORT_PROPS_MIN + n + 1 &&
+	      d[PTP_MGMT_PORT_PROPS_MIN + n] == 0)) {
+		return -EMSGSIZE;
+	}
+	if (memchr(d + PTP_MGMT_PORT_PROPS_MIN, 0, n)) {
+		return -EBADMSG;
+	}
+	get_port_id(d, &out->port_id);
+	out->port_state = d[10];
+	out->timestamping = d[11];
+	memcpy(out->iface, d + PTP_MGMT_PORT_PROPS_MIN, n);
+	out->iface[n] = 0;
+	return 0;
+}
+
 int ptp_mgmt_sync_uncertain(const struct ptp_mgmt *m, uint8_t *val)
 {
 	int r = mgmt_data(m, PTP_MID_SYNCHRONIZATION_UNCERTAIN_NP,

@@ -25,6 +25,7 @@ static const struct {
 	{"status", SUB_STATUS},
 	{"streams", SUB_STREAMS},
 	{"clock", SUB_CLOCK},
+	{"sync", SUB_SYNC},
 };
 // clang-format on
 

@@ -27,14 +27,14 @@
 #include "log.h"
 #include "metrics.h"
 #include "privs.h"
+#include "ptp4l.h"
 #include "request.h"
 #include "rxpath.h"
 #include "server.h"
 #include "sidecar.h"
 #include "streams.h"
 
-#define NSEC_PER_SEC	  1000000000ULL
-#define SIDECAR_PTP4L_UDS "/var/run/ptp4l"
+#define NSEC_PER_SEC 1000000000ULL
 
 struct sidecar {
 	const struct config *cfg;
@@ -45,9 +45,11 @@ struct sidecar {
 	struct rxpath *rp;
 	struct active *act;
 	struct streams *streams;
-	struct clock *clock;		/* NULL: no PHC read */
-	char *streams_frame;		/* streams_frame_max() bytes */
-	struct metrics_writer *metrics; /* --metrics-file, else NULL */
+	struct clock *clock;		      /* NULL: no PHC read */
+	struct ptp4l *ptp4l;		      /* NULL: --ptp4l-uds none */
+	char *streams_frame;		      /* streams_frame_max() bytes */
+	struct metrics_writer *metrics;	      /* --metrics-file, else NULL */
+	char metrics_gm[PTP_CLOCK_ID_STRLEN]; /* the snapshot's gm label */
 	int status_tfd;
 	int watchdog_tfd;
 	uint64_t start_ns;
@@ -97,6 +99,8 @@ static int sidecar_status_frame(struct sidecar *sc, const struct counters *c,
 			.uptime_s = uptime_s,
 			.version = TBLK_VERSION,
 			.counters = c,
+			.sync = sc->ptp4l ? ptp4l_view(sc->ptp4l) : NULL,
+			.sync_reason = "--ptp4l-uds none",
 		};
 		return frame_encode_status(&fs, buf, size);
 	}
@@ -116,6 +120,8 @@ static int sidecar_status_frame(struct sidecar *sc, const struct counters *c,
 		.uptime_s = uptime_s,
 		.version = TBLK_VERSION,
 		.counters = c,
+		.sync = sc->ptp4l ? ptp4l_view(sc->ptp4l) : NULL,
+		.sync_reason = "--ptp4l-uds none",
 	};
 	return frame_encode_status(&fs, buf, size);
 }
@@ -148,6 +154,37 @@ static void sidecar_metrics_snapshot(struct sidecar *sc,
 		.counters = c,
 		.streams = sc->streams,
 	};
+	if (sc->ptp4l) {
+		const struct ptp4l_view *v = ptp4l_view(sc->ptp4l);
+
+		/* as the status frame: figures only while the state is known */
+		m->sync_state = syncstate_name(v->state);
+		if (v->state != SYNC_UNKNOWN) {
+			const struct ptp_time_prop_ds *tp = &v->time_props;
+
+			m->port_state =
+				v->have_port
+					? ptp_port_state_name(v->port_state)
+					: NULL;
+			if (v->have_gm) {
+				ptp_clock_id_str(v->gm, sc->metrics_gm);
+				m->gm = sc->metrics_gm;
+			}
+			m->has_offset = m->has_mean_path_delay =
+				m->has_steps_removed = v->have_current;
+			m->offset_ns = v->offset_ns;
+			m->mean_path_delay_ns = v->mean_path_delay_ns;
+			m->steps_removed = v->steps_removed;
+			m->has_clock_class = v->have_parent;
+			m->clock_class = v->clock_class;
+			m->has_utc_offset = m->has_time_flags =
+				v->have_time_props;
+			m->utc_offset_s = tp->current_utc_offset;
+			m->utc_offset_valid = tp->utc_offset_valid;
+			m->ptp_timescale = tp->ptp_timescale;
+			m->time_traceable = tp->time_traceable;
+		}
+	}
 	if (sc->clock) {
 		const struct clock_view *v = clock_view(sc->clock);
 
@@ -179,23 +216,43 @@ static void sidecar_metrics_snapshot(struct sidecar *sc,
 }
 
 /* PHC-only STATUS=: the PHC and its last reading. */
-static void sidecar_status_text_phc(struct sidecar *sc, char *text, size_t size)
+static void sidecar_status_text_phc(struct sidecar *sc, const char *sync,
+				    char *text, size_t size)
 {
 	const struct clock_view *v = clock_view(sc->clock);
 
 	if (!v->have_reading) {
-		snprintf(text, size, "PHC %s (%s): no reading yet; %u clients",
+		snprintf(text, size,
+			 "PHC %s (%s): no reading yet; %s; %u clients",
 			 v->device, v->clock_name[0] ? v->clock_name : "?",
-			 server_clients(sc->srv));
+			 sync, server_clients(sc->srv));
 		return;
 	}
 	snprintf(text, size,
 		 "PHC %s (%s): offset %" PRId64 " ns +-%" PRId64
-		 " (%s), timescale %s; %u clients",
+		 " (%s), timescale %s; %s; %u clients",
 		 v->device, v->clock_name[0] ? v->clock_name : "?",
 		 v->last.offset_ns, v->last.uncertainty_ns,
-		 phc_method_name(v->method), v->timescale,
+		 phc_method_name(v->method), v->timescale, sync,
 		 server_clients(sc->srv));
+}
+
+/* "locked gm aabbcc.fffe.ddeeff offset 12 ns", briefly, for STATUS= */
+static void sidecar_sync_text(struct sidecar *sc, char *buf, size_t size)
+{
+	const struct ptp4l_view *v = sc->ptp4l ? ptp4l_view(sc->ptp4l) : NULL;
+	char gm[PTP_CLOCK_ID_STRLEN];
+
+	if (!v || v->state == SYNC_UNKNOWN) {
+		snprintf(buf, size, "sync unknown");
+	} else if (v->state == SYNC_MASTER || !v->have_gm) {
+		snprintf(buf, size, "sync %s", syncstate_name(v->state));
+	} else {
+		ptp_clock_id_str(v->gm, gm);
+		snprintf(buf, size, "sync %s gm %s offset %lld ns",
+			 syncstate_name(v->state), gm,
+			 v->have_current ? (long long)v->offset_ns : 0LL);
+	}
 }
 
 /* STATUS= for systemctl status: sent when the text changes, which the
@@ -204,21 +261,23 @@ static void sidecar_notify_status(struct sidecar *sc)
 {
 	const struct iface_state *st;
 	char text[sizeof(sc->status_text)];
+	char sync[64];
 	struct counters c;
 
+	sidecar_sync_text(sc, sync, sizeof(sync));
 	if (!sc->ifc) {
-		sidecar_status_text_phc(sc, text, sizeof(text));
+		sidecar_status_text_phc(sc, sync, text, sizeof(text));
 		goto send;
 	}
 	st = iface_state(sc->ifc);
 	sidecar_counters(sc, &c);
 	snprintf(text, sizeof(text),
-		 "%s %s, %s stamps%s; %u clients; rx %llu tx %llu frames, "
+		 "%s %s, %s stamps%s; %s; %u clients; rx %llu tx %llu frames, "
 		 "%llu malformed, %llu kernel drops",
 		 sc->cfg->iface, st->link_up ? "up" : "down",
 		 st->hw ? "hardware" : "software",
 		 st->hw_required && !st->hw ? " (hardware unavailable)" : "",
-		 sc->srv ? server_clients(sc->srv) : 0,
+		 sync, sc->srv ? server_clients(sc->srv) : 0,
 		 (unsigned long long)c.rx, (unsigned long long)c.tx,
 		 (unsigned long long)c.malformed,
 		 (unsigned long long)c.kernel_drops);
@@ -250,6 +309,77 @@ static void sidecar_notify(struct sidecar *sc, const char *msg)
 static void sidecar_iface_changed(void *arg)
 {
 	sidecar_notify_status(arg);
+}
+
+/*
+ * What ptp4l says, handed down: to the clock, its time properties as the
+ * PHC's timescale — only when the PHC read is the one ptp4l keeps (its
+ * port is on our interface, whose PHC we read) and ptp4l has it in step
+ * (locked, in holdover, or the grandmaster itself); in PHC-only mode the
+ * PHC behind ptp4l's port is unknown, so never. To the active slave,
+ * whether a ptp4l port shares the interface's TX stamp slot (SPEC §6):
+ * none when no UDS exists at the path.
+ */
+static void sidecar_ptp4l_hand_down(struct sidecar *sc)
+{
+	const struct ptp4l_view *v = sc->ptp4l ? ptp4l_view(sc->ptp4l) : NULL;
+	struct clock_time_props tp = {0};
+	enum active_ptp4l ap = ACTIVE_PTP4L_NONE;
+
+	if (v && sc->ifc && v->have_time_props &&
+	    v->on_iface == PTP4L_PORT_YES &&
+	    (v->state == SYNC_LOCKED || v->state == SYNC_HOLDOVER ||
+	     v->state == SYNC_MASTER) &&
+	    sc->clock &&
+	    clock_view(sc->clock)->index == iface_state(sc->ifc)->phc) {
+		tp = (struct clock_time_props){
+			.known = true,
+			.ptp_timescale = v->time_props.ptp_timescale,
+			.utc_offset = v->time_props.current_utc_offset,
+			.utc_offset_valid = v->time_props.utc_offset_valid,
+			.leap61 = v->time_props.leap61,
+			.leap59 = v->time_props.leap59,
+		};
+	}
+	clock_set_time_props(sc->clock, &tp);
+	if (!sc->act) {
+		return;
+	}
+	if (v && v->on_iface == PTP4L_PORT_YES) {
+		ap = ACTIVE_PTP4L_PORT;
+	} else if (v && v->on_iface == PTP4L_PORT_NO) {
+		ap = ACTIVE_PTP4L_NO_PORT;
+	} else if (v && access(sc->cfg->ptp4l_uds, F_OK) == 0) {
+		/* a socket there, not (yet) answering about our port */
+		ap = ACTIVE_PTP4L_UNKNOWN;
+	}
+	active_set_ptp4l(sc->act, ap);
+}
+
+/* syncState, gm or portState changed: a sync frame and STATUS= */
+static void sidecar_sync_changed(void *arg, const struct ptp4l_view *v)
+{
+	struct sidecar *sc = arg;
+	int len = frame_encode_sync(v, sc->frame, sizeof(sc->frame));
+
+	if (len < 0) {
+		log_err("cannot encode the sync frame: %s", strerror(-len));
+	} else if (sc->srv) {
+		server_broadcast(sc->srv, SUB_SYNC, sc->frame, (size_t)len);
+	}
+	sidecar_ptp4l_hand_down(sc);
+	sidecar_notify_status(sc);
+}
+
+/* TIME_PROPERTIES_DATA_SET changed: the timescale's source. */
+static void sidecar_time_props_changed(void *arg, const struct ptp4l_view *v)
+{
+	log_info("ptp4l time properties: currentUtcOffset %d valid %d "
+		 "ptpTimescale %d leap61 %d leap59 %d",
+		 v->time_props.current_utc_offset,
+		 v->time_props.utc_offset_valid, v->time_props.ptp_timescale,
+		 v->time_props.leap61, v->time_props.leap59);
+	sidecar_ptp4l_hand_down(arg);
 }
 
 /* ---- timers and signals ----------------------------------------------- */
@@ -291,6 +421,8 @@ static void sidecar_status_tick(struct evloop *loop, int fd, uint32_t events,
 	if (sc->streams) {
 		streams_expire(sc->streams, now);
 	}
+	/* PORT_PROPERTIES_NP answers change on_iface without a callback */
+	sidecar_ptp4l_hand_down(sc);
 	/* one snapshot for the status frame and the metrics file: what a
 	 * subscriber read and what the file says agree for the tick */
 	sidecar_counters(sc, &c);
@@ -529,6 +661,39 @@ static int sidecar_open_clock(struct sidecar *sc)
 			      strerror(-r));
 }
 
+/* Before privs_drop: the socket is connected as root, so sending on it
+ * later needs no access to ptp4l's 0660 root:root path. */
+static int sidecar_open_ptp4l(struct sidecar *sc)
+{
+	const struct config *cfg = sc->cfg;
+	const struct iface_state *st = sc->ifc ? iface_state(sc->ifc) : NULL;
+	const struct ptp4l_config pc = {
+		.path = cfg->ptp4l_uds,
+		.asked = cfg->uds == UDS_PATH,
+		.iface = cfg->iface,
+		.domain = cfg->domain >= 0 ? (uint8_t)cfg->domain : 0,
+		.any_domain = cfg->domain < 0,
+		.lock_threshold_ns =
+			/* PHC-only: a ptp4l there stamps with that PHC */
+		config_lock_threshold(cfg, st ? st->hw : true),
+		.holdover_s = cfg->holdover_s,
+		.on_sync = sidecar_sync_changed,
+		.on_time_props = sidecar_time_props_changed,
+		.arg = sc,
+	};
+	int r;
+
+	if (cfg->uds == UDS_NONE) {
+		return EX_OK;
+	}
+	r = ptp4l_new(&sc->ptp4l, sc->loop, &pc);
+	if (r) {
+		return sidecar_refuse(EX_OSERR, "ptp4l client: %s",
+				      strerror(-r));
+	}
+	return EX_OK;
+}
+
 static int sidecar_timers(struct sidecar *sc)
 {
 	uint64_t wd_usec = 0;
@@ -673,7 +838,9 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 			/* SPEC §2's default --ptp4l-uds: until its answers
 			 * are read (issue 11), its existence alone counts
 			 * as a ptp4l that may share the TX stamp slot */
-			.ptp4l = access(SIDECAR_PTP4L_UDS, F_OK) == 0
+			/* until the ptp4l client answers (hand-down) */
+			.ptp4l = cfg->uds != UDS_NONE && access(cfg->ptp4l_uds,
+								F_OK) == 0
 					 ? ACTIVE_PTP4L_UNKNOWN
 					 : ACTIVE_PTP4L_NONE,
 			.srv = sc->srv,
@@ -726,6 +893,7 @@ static int sidecar_setup(struct sidecar *sc, struct privs_user *user,
 		return sidecar_refuse(EX_OSERR, "%s: %s", why, strerror(-r));
 	}
 	code = sidecar_timers(sc);
+	code = code ?: sidecar_open_ptp4l(sc);
 	if (code) {
 		return code;
 	}
@@ -769,6 +937,7 @@ static int sidecar_setup_phc(struct sidecar *sc, struct privs_user *user,
 	}
 	ev_on_turn(sc->loop, sidecar_turn, sc);
 	code = sidecar_timers(sc);
+	code = code ?: sidecar_open_ptp4l(sc);
 	if (code) {
 		return code;
 	}
@@ -787,6 +956,7 @@ static void sidecar_teardown(struct sidecar *sc)
 	/* in the reverse order of setup; the metrics file stays (its
 	 * tblk_ptp_metrics_timestamp_seconds shows it is stale) */
 	metrics_writer_free(sc->metrics);
+	ptp4l_free(sc->ptp4l);
 	rxpath_fini(sc->rp);
 	free(sc->streams_frame);
 	streams_free(sc->streams);

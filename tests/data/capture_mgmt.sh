@@ -21,6 +21,10 @@
 #   GET TIME                       MANAGEMENT_ERROR_STATUS NOT_SUPPORTED
 #   SET SYNCHRONIZATION_UNCERTAIN_NP, empty   ... WRONG_LENGTH
 #   GET PORT_DATA_SET, TIME_STATUS_NP on the grandmaster (MASTER)
+#   GET PORT_PROPERTIES_NP on both, from an abstract-namespace address
+#                                  (the sidecar binds one: ptp4l answers it,
+#                                  from the same network namespace only:
+#                                  abstract names are per netns)
 #   kill the grandmaster: the push SLAVE -> LISTENING (announce timeout),
 #       then TIME_STATUS_NP without a grandmaster
 # and `pmc -u -b 0 -z` itself once under strace (pmc_get_port_ds.req.bin),
@@ -136,6 +140,8 @@ python3 "$here/mgmt_client.py" "$out" "$tmp/client.sock" \
 	set:err_wrong_length:"$tmp/sl.uds":c006: \
 	get:gm_port_ds:"$tmp/gm.uds":2004 \
 	get:gm_time_status:"$tmp/gm.uds":c000 \
+	sh:"ip netns exec $sl python3 $here/mgmt_client.py $out @tblk-capture-$$ get:port_props:$tmp/sl.uds:c004" \
+	sh:"ip netns exec $gm python3 $here/mgmt_client.py $out @tblk-capture-$$ get:gm_port_props:$tmp/gm.uds:c004" \
 	sh:"kill $gpid" \
 	push:push_listening:15:4 \
 	get:time_status_no_gm:"$tmp/sl.uds":c000
@@ -144,5 +150,6 @@ kill "$spid" 2>/dev/null || true
 # requests of the same kind are identical but for sequenceId: keep the
 # request of each GET and SET once
 rm -f "$out"/port_ds_slave.req.bin "$out"/time_status_no_gm.req.bin \
-	"$out"/gm_port_ds.req.bin "$out"/gm_time_status.req.bin
+	"$out"/gm_port_ds.req.bin "$out"/gm_time_status.req.bin \
+	"$out"/gm_port_props.req.bin
 ls -l "$out"

@@ -59,6 +59,10 @@ def describe(b):
     extra = ""
     if mid == 0x2004 and tlv_len_ok(tlen, 26):
         extra = " portState %d" % b[54 + 10]
+    if mid == 0xc004 and tlen >= 2 + 13:
+        extra = " port %d portState %d interface %r" % (
+            struct.unpack(">H", b[54 + 8:54 + 10])[0], b[54 + 10],
+            b[54 + 13:54 + 13 + b[54 + 12]].decode())
     return "action %d hops %d id 0x%04x len %d%s" % (action, hops, mid,
                                                      tlen, extra)
 
@@ -112,8 +116,9 @@ def push(sock, seconds, state):
 def main():
     out, client = sys.argv[1], sys.argv[2]
     sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
-    # ptp4l answers only a bound client (LAB.md)
-    sock.bind(client)
+    # ptp4l answers only a bound client (LAB.md); "@NAME" binds NAME in the
+    # abstract namespace, as the sidecar does
+    sock.bind("\0" + client[1:] if client.startswith("@") else client)
     for step in sys.argv[3:]:
         if step.startswith("sh:"):
             subprocess.run(["/bin/sh", "-c", step[3:]], check=True)

@@ -44,8 +44,9 @@ static void fuzz_decoders(const struct ptp_mgmt *m)
 	struct ptp_parent_ds par;
 	struct ptp_time_prop_ds tp;
 	struct ptp_subscribe sub;
+	struct ptp_port_props pp;
 	uint8_t v;
-	int r[7];
+	int r[7], rp;
 	unsigned int i;
 
 	r[0] = ptp_mgmt_port_ds(m, &pds);
@@ -68,6 +69,21 @@ static void fuzz_decoders(const struct ptp_mgmt *m)
 	}
 	if (r[0] == 0) {
 		(void)ptp_port_state_name(pds.port_state);
+	}
+	/* variable length: the text, and at most one zero pad octet */
+	rp = ptp_mgmt_port_props(m, &pp);
+	if (m->tlv_type == PTP_TLV_MANAGEMENT_ERROR_STATUS) {
+		fuzz_check(rp == -EREMOTEIO);
+	} else if (m->id != PTP_MID_PORT_PROPERTIES_NP) {
+		fuzz_check(rp == -ENOMSG);
+	} else if (rp == 0) {
+		fuzz_check(m->data_len ==
+				   PTP_MGMT_PORT_PROPS_MIN + strlen(pp.iface) ||
+			   m->data_len == PTP_MGMT_PORT_PROPS_MIN +
+						  strlen(pp.iface) + 1);
+		fuzz_check(m->data[12] == strlen(pp.iface));
+	} else {
+		fuzz_check(rp == -EMSGSIZE || rp == -EBADMSG);
 	}
 	if (r[4] == 0) {
 		fuzz_check(tp.ptp_timescale == !!(tp.flags & 0x08));

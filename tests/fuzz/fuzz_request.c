@@ -16,7 +16,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	const unsigned int all = SUB_RX | SUB_TX | SUB_SAMPLE | SUB_STATUS |
-				 SUB_STREAMS | SUB_CLOCK;
+				 SUB_STREAMS | SUB_CLOCK | SUB_SYNC;
 	unsigned int subs = 0xdead;
 	const char *why = NULL;
 	char *line;

@@ -21,7 +21,7 @@ JSON_KEYS = {"interface", "ifindex", "driver", "soTimestamping",
              "phcClockName", "phcMethods", "phcMethod", "phcError",
              "txTypes", "rxFilters", "hwConfig", "hwConfigError", "mode",
              "hwtsConfig", "delayReq", "usable", "stamping", "wouldSet",
-             "reason"}
+             "reason", "ptp4l"}
 
 
 def run_check(daemon_bin, pair, *args, env=None, prefix=()):

@@ -104,7 +104,7 @@ def test_coverage(frames):
     want = {(t, d, m) for t in MSG_TYPES for d in ("rx", "tx")
             for m in ("so_timestamping", "so_timestamping_software")}
     assert want <= seen, sorted(want - seen)
-    assert {"sample", "status", "clock"} <= kinds
+    assert {"sample", "status", "clock", "sync"} <= kinds
     assert any("sysNs" in f for _, f in frames)
 
 

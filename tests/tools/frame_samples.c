@@ -2,7 +2,7 @@
 /*
  * Prints representative encoder output, one frame per line: every PTP
  * message type as rx and tx with hardware and software stamps, then
- * sample, status and streams frames. tests/integration/test_schema.py validates
+ * sample, status (with and without sync keys), sync and streams frames. tests/integration/test_schema.py validates
  * each line against docs/frame.schema.json.
  */
 #include <stdint.h>
@@ -12,6 +12,7 @@
 
 #include "frame.h"
 #include "hwts.h"
+#include "ptp4l.h"
 #include "streams.h"
 
 static const unsigned int frame_samples_types[] = {
@@ -127,6 +128,52 @@ static int frame_samples_stamps(void)
 	return 0;
 }
 
+/* status with sync keys from ptp4l, and sync frames: locked, unknown */
+static int frame_samples_sync(struct frame_status *st)
+{
+	struct ptp4l_view v = {
+		.state = SYNC_LOCKED,
+		.prev_state = SYNC_FREERUN,
+		.reason = "offset -12 ns under 100000 ns for 5 readings",
+		.on_iface = PTP4L_PORT_YES,
+		.have_port = true,
+		.port_number = 1,
+		.port_state = PTP_PS_SLAVE,
+		.have_gm = true,
+		.gm = {0x52, 0x73, 0x78, 0xff, 0xfe, 0x8d, 0xa3, 0x1d},
+		.have_current = true,
+		.offset_ns = -12,
+		.mean_path_delay_ns = 2236,
+		.steps_removed = 1,
+		.have_parent = true,
+		.clock_class = 248,
+		.have_time_props = true,
+		.time_props = {.current_utc_offset = 37},
+		.changed_mono_ns = 12345000000007ULL,
+		.changed_real_ns = 1748073600123456789LL,
+	};
+	char buf[FRAME_MAX];
+
+	st->sync = &v;
+	if (frame_samples_emit(frame_encode_status(st, buf, sizeof(buf)),
+			       buf) ||
+	    frame_samples_emit(frame_encode_sync(&v, buf, sizeof(buf)), buf)) {
+		return -1;
+	}
+	v.prev_state = v.state;
+	v.state = SYNC_UNKNOWN;
+	v.reason = "no answer from ptp4l at /var/run/ptp4l for 3 s";
+	if (frame_samples_emit(frame_encode_status(st, buf, sizeof(buf)),
+			       buf) ||
+	    frame_samples_emit(frame_encode_sync(&v, buf, sizeof(buf)), buf)) {
+		return -1;
+	}
+	st->sync = NULL;
+	st->sync_reason = "--ptp4l-uds none";
+	return frame_samples_emit(frame_encode_status(st, buf, sizeof(buf)),
+				  buf);
+}
+
 static int frame_samples_other(void)
 {
 	struct frame_sample s = {
@@ -174,8 +221,11 @@ static int frame_samples_other(void)
 	st.delay_req_tx = "software:ptp4l-present";
 	st.link_up = false;
 	c.rx_hw = UINT64_MAX;
-	return frame_samples_emit(frame_encode_status(&st, buf, sizeof(buf)),
-				  buf);
+	if (frame_samples_emit(frame_encode_status(&st, buf, sizeof(buf)),
+			       buf)) {
+		return -1;
+	}
+	return frame_samples_sync(&st);
 }
 
 /* One packet of @src into @st, its stamps @ms milliseconds in. */

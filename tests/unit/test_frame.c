@@ -15,6 +15,7 @@
 #include <json-c/json.h>
 
 #include "frame.h"
+#include "ptp4l.h"
 
 /* Source port aabbcc.fffe.ddeeff-1, as Wireshark shows a
  * sourcePortIdentity: ClockIdentity 0xaabbccfffeddeeff, SourcePortID 1. */
@@ -643,9 +644,33 @@ static void test_sample(void **state)
 static void test_status(void **state)
 {
 	static const char *const want[] = {
-		"v",	    "type",    "iface",	     "ifindex", "link",
-		"stamping", "phc",     "hwtsFilter", "clients", "streams",
-		"uptimeS",  "version", "counters",
+		"v",
+		"type",
+		"iface",
+		"ifindex",
+		"link",
+		"stamping",
+		"phc",
+		"hwtsFilter",
+		"clients",
+		"streams",
+		"uptimeS",
+		"version",
+		/* SPEC §11, from ptp4l's UDS */
+		"syncState",
+		"syncReason",
+		"portState",
+		"gm",
+		"offsetNs",
+		"meanPathDelayNs",
+		"stepsRemoved",
+		"clockClass",
+		"utcOffsetS",
+		"utcOffsetValid",
+		"ptpTimescale",
+		"timeTraceable",
+		"ptp4lOnIface",
+		"counters",
 	};
 	static const char *const want_counters[] = {
 		"rx",	       "tx",	     "rxHw",	    "rxSw",
@@ -744,6 +769,143 @@ static void test_status(void **state)
 	json_object_put(j);
 }
 
+static void assert_null_key(struct json_object *j, const char *key)
+{
+	struct json_object *v;
+
+	assert_true(json_object_object_get_ex(j, key, &v));
+	assert_null(v);
+}
+
+/* The sync keys: values from the view, null when not known (and all but
+ * syncState and syncReason null while ptp4l does not answer). */
+static void test_status_sync(void **state)
+{
+	struct ptp4l_view v = {
+		.state = SYNC_LOCKED,
+		.reason = "offset -12 ns under 1000 ns for 5 readings",
+		.on_iface = PTP4L_PORT_YES,
+		.have_port = true,
+		.port_number = 1,
+		.port_state = PTP_PS_SLAVE,
+		.have_gm = true,
+		.gm = {0x52, 0x73, 0x78, 0xff, 0xfe, 0x8d, 0xa3, 0x1d},
+		.have_current = true,
+		.offset_ns = -12,
+		.mean_path_delay_ns = 2236,
+		.steps_removed = 1,
+		.have_parent = true,
+		.clock_class = 248,
+		.have_time_props = true,
+		.time_props = {.current_utc_offset = 37,
+			       .utc_offset_valid = true,
+			       .ptp_timescale = true},
+	};
+	struct frame_status s = {.iface = "eth0", .sync = &v, .phc = -1};
+	char buf[FRAME_MAX];
+	struct json_object *j;
+
+	(void)state;
+	assert_true(frame_encode_status(&s, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(
+		buf, "\"syncState\":\"locked\",\"syncReason\":\"offset "
+		     "-12 ns under 1000 ns for 5 readings\",\"portState\":"
+		     "\"SLAVE\",\"gm\":\"527378.fffe.8da31d\",\"offsetNs\":-12,"
+		     "\"meanPathDelayNs\":2236,\"stepsRemoved\":1,"
+		     "\"clockClass\":248,\"utcOffsetS\":37,"
+		     "\"utcOffsetValid\":true,\"ptpTimescale\":true,"
+		     "\"timeTraceable\":false,\"ptp4lOnIface\":true,"));
+
+	/* each dataset not known: its keys null */
+	v.have_port = v.have_gm = v.have_current = false;
+	v.have_parent = v.have_time_props = false;
+	v.on_iface = PTP4L_PORT_UNKNOWN;
+	v.state = SYNC_FREERUN;
+	assert_true(frame_encode_status(&s, buf, sizeof(buf)) > 0);
+	j = json_tokener_parse(buf);
+	assert_string_equal(get_str(j, "syncState"), "freerun");
+	assert_null_key(j, "portState");
+	assert_null_key(j, "gm");
+	assert_null_key(j, "offsetNs");
+	assert_null_key(j, "meanPathDelayNs");
+	assert_null_key(j, "stepsRemoved");
+	assert_null_key(j, "clockClass");
+	assert_null_key(j, "utcOffsetS");
+	assert_null_key(j, "utcOffsetValid");
+	assert_null_key(j, "ptpTimescale");
+	assert_null_key(j, "timeTraceable");
+	assert_null_key(j, "ptp4lOnIface");
+	json_object_put(j);
+
+	/* unknown: the last values are stale, so null */
+	v.have_port = v.have_gm = v.have_current = true;
+	v.state = SYNC_UNKNOWN;
+	v.reason = "no answer from ptp4l at /var/run/ptp4l for 3 s";
+	assert_true(frame_encode_status(&s, buf, sizeof(buf)) > 0);
+	j = json_tokener_parse(buf);
+	assert_string_equal(get_str(j, "syncState"), "unknown");
+	assert_string_equal(get_str(j, "syncReason"), v.reason);
+	assert_null_key(j, "portState");
+	assert_null_key(j, "gm");
+	assert_null_key(j, "offsetNs");
+	json_object_put(j);
+
+	/* no client at all */
+	s.sync = NULL;
+	s.sync_reason = "--ptp4l-uds none";
+	assert_true(frame_encode_status(&s, buf, sizeof(buf)) > 0);
+	assert_non_null(strstr(buf,
+			       "\"syncState\":\"unknown\",\"syncReason\":"
+			       "\"--ptp4l-uds none\",\"portState\":null,"));
+}
+
+static void test_sync_frame(void **state)
+{
+	static const char *const want[] = {
+		"v",  "type",	  "syncState", "previous", "portState", "port",
+		"gm", "offsetNs", "reason",    "monoNs",   "unixNs",
+	};
+	struct ptp4l_view v = {
+		.state = SYNC_HOLDOVER,
+		.prev_state = SYNC_LOCKED,
+		.reason = "port 1 LISTENING (holdover up to 2 s)",
+		.have_port = true,
+		.port_number = 1,
+		.port_state = PTP_PS_LISTENING,
+		.have_gm = true,
+		.gm = {0x52, 0x73, 0x78, 0xff, 0xfe, 0x8d, 0xa3, 0x1d},
+		.have_current = true,
+		.offset_ns = 7,
+		.changed_mono_ns = 12345000000007ULL,
+		.changed_real_ns = 1748073600123456789LL,
+	};
+	char buf[FRAME_MAX];
+	struct json_object *j;
+	int n;
+
+	(void)state;
+	n = frame_encode_sync(&v, buf, sizeof(buf));
+	assert_true(n > 0);
+	assert_int_equal(buf[n - 1], '\n');
+	assert_string_equal(
+		buf, "{\"v\":1,\"type\":\"sync\",\"syncState\":\"holdover\","
+		     "\"previous\":\"locked\",\"portState\":\"LISTENING\","
+		     "\"port\":1,\"gm\":\"527378.fffe.8da31d\",\"offsetNs\":7,"
+		     "\"reason\":\"port 1 LISTENING (holdover up to 2 s)\","
+		     "\"monoNs\":\"12345000000007\","
+		     "\"unixNs\":\"1748073600123456789\"}\n");
+	v.state = SYNC_UNKNOWN;
+	assert_true(frame_encode_sync(&v, buf, sizeof(buf)) > 0);
+	j = json_tokener_parse(buf);
+	assert_keys(j, want, sizeof(want) / sizeof(want[0]));
+	assert_null_key(j, "portState");
+	assert_null_key(j, "port");
+	assert_null_key(j, "gm");
+	assert_null_key(j, "offsetNs");
+	json_object_put(j);
+	assert_int_equal(frame_encode_sync(&v, buf, 40), -ENOSPC);
+}
+
 static void test_status_fits_frame_max(void **state)
 {
 	struct counters c;
@@ -760,10 +922,30 @@ static void test_status_fits_frame_max(void **state)
 		.version = "0.1.0-1234-gdeadbeef-dirty",
 		.counters = &c,
 	};
+	/* the longest reason: ptp4l.c's 191 bytes, each escaped to six */
+	char reason[192];
+	struct ptp4l_view v = {
+		.state = SYNC_HOLDOVER,
+		.reason = reason,
+		.on_iface = PTP4L_PORT_NO,
+		.have_port = true,
+		.port_state = PTP_PS_UNCALIBRATED,
+		.have_gm = true,
+		.have_current = true,
+		.offset_ns = INT64_MIN,
+		.mean_path_delay_ns = INT64_MIN,
+		.steps_removed = UINT16_MAX,
+		.have_parent = true,
+		.have_time_props = true,
+		.time_props = {.current_utc_offset = INT16_MIN},
+	};
 	char buf[FRAME_MAX];
 	int n;
 
 	(void)state;
+	memset(reason, 0x01, sizeof(reason) - 1);
+	reason[sizeof(reason) - 1] = 0;
+	s.sync = &v;
 	memset(&c, 0xff, sizeof(c));
 	n = frame_encode_status(&s, buf, sizeof(buf));
 	assert_true(n > 0);
@@ -787,6 +969,8 @@ int main(void)
 		cmocka_unit_test(test_ns_str),
 		cmocka_unit_test(test_sample),
 		cmocka_unit_test(test_status),
+		cmocka_unit_test(test_status_sync),
+		cmocka_unit_test(test_sync_frame),
 		cmocka_unit_test(test_status_fits_frame_max),
 	};
 

@@ -745,6 +745,45 @@ static const uint8_t time_status_no_gm[] = {
 	0x52, 0x73, 0x78, 0xff, 0xfe, 0x8d, 0xa3, 0x1d,
 };
 
+/* A second capture (same script, another run: clockIdentities differ):
+ * GET PORT_PROPERTIES_NP from an abstract-namespace address, answered by
+ * the slave 025340.fffe.f1e275 on veth vms17215. */
+static const uint8_t port_props[] = {
+	0x0d, /* transportSpecific 0, messageType 0xd (Management) */
+	0x02, /* minorVersionPTP 0, versionPTP 2 */
+	0x00, 0x4c, /* messageLength 76 */
+	0x00, /* domainNumber 0 */
+	0x00, /* minorSdoId 0 */
+	0x00, 0x00, /* flagField 0x0000 */
+	/* correctionField 0 (scaled ns) */
+	0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 0x00,
+	0x00, 0x00, 0x00, 0x00, /* messageTypeSpecific 0x00000000 */
+	/* sourcePortIdentity.clockIdentity 025340.fffe.f1e275 */
+	0x02, 0x53, 0x40, 0xff, 0xfe, 0xf1, 0xe2, 0x75,
+	0x00, 0x01, /* sourcePortIdentity.portNumber 1 */
+	0x00, 0x00, /* sequenceId 0 */
+	0x04, /* controlField 4 (Management) */
+	0x7f, /* logMessageInterval 0x7f (none) */
+	/* targetPortIdentity.clockIdentity 74626c.fffe.6b0001 */
+	0x74, 0x62, 0x6c, 0xff, 0xfe, 0x6b, 0x00, 0x01,
+	0x7f, 0xff, /* targetPortIdentity.portNumber 32767 */
+	0x00, /* startingBoundaryHops 0 */
+	0x00, /* boundaryHops 0 */
+	0x02, /* reserved 0, actionField 2 (RESPONSE) */
+	0x00, /* reserved */
+	0x00, 0x01, /* tlvType 0x0001 (MANAGEMENT) */
+	0x00, 0x18, /* lengthField 24 */
+	0xc0, 0x04, /* managementId 0xc004 (PORT_PROPERTIES_NP) */
+	/* portIdentity 025340.fffe.f1e275-1 */
+	0x02, 0x53, 0x40, 0xff, 0xfe, 0xf1, 0xe2, 0x75,
+	0x00, 0x01,
+	0x09, /* portState 9 (SLAVE) */
+	0x00, /* timestamping 0 (software) */
+	0x08, /* interface.lengthField 8 */
+	/* interface.textField "vms17215" */
+	0x76, 0x6d, 0x73, 0x31, 0x37, 0x32, 0x31, 0x35,
+	0x00, /* pad: 21 octets of data made even */
+};
 /* clang-format on */
 
 #define BUF_MAX 256
@@ -1393,6 +1432,60 @@ static void test_replies_broken(void **state)
 	}
 }
 
+/* PORT_PROPERTIES_NP: the interface of the port, pad octet or not. */
+static void test_port_props(void **state)
+{
+	static const uint8_t id[PTP_CLOCK_ID_LEN] = {0x02, 0x53, 0x40, 0xff,
+						     0xfe, 0xf1, 0xe2, 0x75};
+	struct ptp_port_props pp;
+	struct ptp_mgmt m;
+	uint8_t b[sizeof(port_props)];
+
+	(void)state;
+	assert_int_equal(ptp_mgmt_parse(port_props, sizeof(port_props), &m), 0);
+	assert_reply_header(&m, sizeof(port_props), id);
+	assert_int_equal(m.id, PTP_MID_PORT_PROPERTIES_NP);
+	assert_int_equal(ptp_mgmt_port_props(&m, &pp), 0);
+	assert_memory_equal(pp.port_id.clock_id, id, PTP_CLOCK_ID_LEN);
+	assert_int_equal(pp.port_id.port, 1);
+	assert_int_equal(pp.port_state, PTP_PS_SLAVE);
+	assert_int_equal(pp.timestamping, 0);
+	assert_string_equal(pp.iface, "vms17215");
+
+	/* without the pad octet: still the same text */
+	m.data_len--;
+	assert_int_equal(ptp_mgmt_port_props(&m, &pp), 0);
+	assert_string_equal(pp.iface, "vms17215");
+	/* one text octet short, or two octets over: refused */
+	m.data_len--;
+	assert_int_equal(ptp_mgmt_port_props(&m, &pp), -EMSGSIZE);
+	m.data_len += 3;
+	assert_int_equal(ptp_mgmt_port_props(&m, &pp), -EMSGSIZE);
+	m.data_len = PTP_MGMT_PORT_PROPS_MIN - 1;
+	assert_int_equal(ptp_mgmt_port_props(&m, &pp), -EMSGSIZE);
+
+	/* a non-zero pad octet, a NUL inside the text */
+	memcpy(b, port_props, sizeof(b));
+	b[sizeof(b) - 1] = 0x41;
+	assert_int_equal(ptp_mgmt_parse(b, sizeof(b), &m), 0);
+	assert_int_equal(ptp_mgmt_port_props(&m, &pp), -EMSGSIZE);
+	b[sizeof(b) - 1] = 0;
+	b[sizeof(b) - 4] = 0;
+	assert_int_equal(ptp_mgmt_parse(b, sizeof(b), &m), 0);
+	assert_int_equal(ptp_mgmt_port_props(&m, &pp), -EBADMSG);
+
+	/* another dataset is not PORT_PROPERTIES_NP, nor it another */
+	assert_int_equal(ptp_mgmt_parse(port_props, sizeof(port_props), &m), 0);
+	assert_int_equal(ptp_mgmt_current_ds(&m, &(struct ptp_current_ds){0}),
+			 -ENOMSG);
+	assert_int_equal(ptp_mgmt_parse(current_ds, sizeof(current_ds), &m), 0);
+	assert_int_equal(ptp_mgmt_port_props(&m, &pp), -ENOMSG);
+	assert_int_equal(ptp_mgmt_parse(err_not_supported,
+					sizeof(err_not_supported), &m),
+			 0);
+	assert_int_equal(ptp_mgmt_port_props(&m, &pp), -EREMOTEIO);
+}
+
 static void test_names(void **state)
 {
 	(void)state;
@@ -1426,6 +1519,7 @@ int main(void)
 		cmocka_unit_test(test_error_status),
 		cmocka_unit_test(test_error_status_broken),
 		cmocka_unit_test(test_replies_broken),
+		cmocka_unit_test(test_port_props),
 		cmocka_unit_test(test_names),
 	};
 

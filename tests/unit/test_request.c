@@ -52,6 +52,8 @@ static const struct ok_case ok_cases[] = {
 	{"{\"subscribe\":[\"streams\"]}", SUB_STREAMS},
 	{"{\"subscribe\":[\"clock\"]}", SUB_CLOCK},
 	{"{\"subscribe\":[\"clock\",\"status\"]}", SUB_CLOCK | SUB_STATUS},
+	{"{\"subscribe\":[\"sync\"]}", SUB_SYNC},
+	{"{\"subscribe\":[\"status\",\"sync\"]}", SUB_STATUS | SUB_SYNC},
 	/* empty array: subscribe to nothing */
 	{"{\"subscribe\":[]}", 0},
 	/* a repeated type is harmless */
