@@ -17,6 +17,7 @@ import shutil
 import signal
 import socket
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -605,3 +606,120 @@ def test_unit_syscall_allowlist_control(service):
     assert "capset" in allowed and "recvmsg" in allowed and "prctl" in allowed
     for call in ("setuid", "setrlimit", "clock_settime", "clock_adjtime", "adjtimex"):
         assert call not in allowed
+
+
+# --- the clock-truth drop-in, lived through --------------------------------
+#
+# Started as systemd would with clock-truth.conf: uid 0 with exactly its
+# bounding set and no ambient capabilities, no_new_privs, the drop-in's
+# --user (nobody here: no tblk-ptp user on the test machines). A real
+# ptp4l's UDS (0660 root:root) and the PHC (the fake NIC names phc 0, the
+# fake PHC answers /dev/ptp0) are opened before the switch.
+
+
+def _dropin_caps():
+    d = parse_unit(CLOCK_TRUTH)
+    return set(one(d, "Service", "CapabilityBoundingSet").split())
+
+
+def _root_start_prefix(sock, caps, watchdog_usec):
+    """The .socket unit's listener, then uid 0 bounded as the drop-in
+    bounds it."""
+    caps = _caps_arg(caps)
+    return ["systemd-socket-activate", "-l", sock,
+            "-E", "NOTIFY_SOCKET", "-E", f"WATCHDOG_USEC={watchdog_usec}",
+            "setpriv", "--inh-caps=-all", f"--bounding-set=-all,{caps}",
+            "--no-new-privs"]
+
+
+@pytest.fixture
+def lone_slave(netpair, workdir):
+    """A free-running ptp4l slave on the sidecar's interface, alone: it
+    stays LISTENING and answers management on its UDS."""
+    from test_sync import slave_ptp4l
+
+    sl = slave_ptp4l(netpair, workdir)
+    sl.start()
+    assert sl.wait_log("LISTENING", 10), sl.output()
+    yield sl
+    sl.stop()
+
+
+def test_clock_truth_dropin_start(sidecar, notify, workdir, daemon_bin,
+                                  netpair, lone_slave, figure):
+    """Root start: the root-only UDS is read (syncState from ptp4l, not
+    unknown), the PHC is read (clock frames), and after READY the daemon
+    runs as the --user with nothing but CAP_NET_ADMIN (hardware, ensure).
+    Control: the shipped unit's start (nobody + ambient caps) cannot
+    connect to the UDS and says so."""
+    caps = _dropin_caps()
+    assert caps == CLOCK_TRUTH_CAPS
+    phc = netns.need("fakephc.so", netns.built_tool(daemon_bin,
+                                                    "fakephc.so"))
+    nic = netns.need("fakenic.so", netns.fakenic_so(daemon_bin))
+    fake = netns.FakeNic(nic, netpair.sl_if, workdir,
+                         FAKEPHC_DEV="/dev/ptp0", FAKEPHC_CLOCK_NAME="fake")
+    # systemd-socket-activate passes only -E names: the fakes' variables
+    # go on env's command line, after it
+    preload = ["env", "LD_PRELOAD=%s %s" % (nic, phc)] + [
+        "%s=%s" % kv for kv in sorted(fake.vars.items())]
+    usec = 5000000
+    sock = os.path.join(workdir, "dropin.sock")
+    sc = sidecar("--user", "nobody", "--ptp4l-uds", lone_slave.uds,
+                 "--status-interval", "1", timestamping="hardware",
+                 sock=sock, notify=notify, wait=False,
+                 prefix=_root_start_prefix(sock, caps, usec) + preload,
+                 name="dropin")
+    assert wait_for(lambda: os.path.exists(sock), 5), "listener not created"
+    _connect(sock).close()
+    if not notify.wait("READY=1", 10):
+        pytest.fail(f"no READY=1 (exit {sc.proc.poll()}):\n"
+                    f"{sc.stderr()[-3000:]}")
+    st = _proc_status(notify.messages("READY=1")[0][1])
+    assert st["Uid"].split() == ["65534"] * 4, st["Uid"]
+    assert st["NoNewPrivs"] == "1"
+    for key in ("CapInh", "CapAmb"):
+        assert int(st[key], 16) == 0, f"{key}={st[key]}"
+    for key in ("CapEff", "CapPrm"):
+        assert int(st[key], 16) == 1 << CAP_BITS["CAP_NET_ADMIN"], \
+            f"{key}={st[key]}"
+    reader = netns.FrameReader(sc.sock, {"subscribe": ["clock", "status"]})
+
+    def from_ptp4l():
+        fs = [f for _w, f in netns.frames(reader.snapshot(), "status")]
+        return fs and fs[-1]["syncState"] == "freerun" and \
+            fs[-1]["portState"] == "LISTENING"
+    ok = wait_for(from_ptp4l, 6, 0.1)
+    time.sleep(1.2)
+    got = netns.frames(reader.close())
+    status = [f for _w, f in got if f["type"] == "status"][-1]
+    clocks = [f for _w, f in got if f["type"] == "clock"]
+    assert ok, (status, sc.stderr()[-2000:])
+    assert status["ptp4lOnIface"] is True, status
+    assert clocks and clocks[-1]["device"] == "/dev/ptp0", clocks
+    figure("clock-truth drop-in start: Uid / CapEff / syncState / "
+           "portState / clock frames", "%s / %s / %s / %s / %d" % (
+               st["Uid"].split()[0], st["CapEff"], status["syncState"],
+               status["portState"], len(clocks)))
+
+    # control: the shipped unit's start, nobody with the ambient caps
+    unit_caps = ALLOWED_CAPS
+    sock = os.path.join(workdir, "activated.sock")
+    ctl = sidecar("--ptp4l-uds", lone_slave.uds, "--status-interval", "1",
+                  sock=sock, wait=False, timestamping="auto", name="unit",
+                  prefix=_unit_start_prefix(sock, unit_caps, usec))
+    assert wait_for(lambda: os.path.exists(sock), 5), "listener not created"
+    _connect(sock).close()
+
+    def refused():
+        try:
+            s = netns.status_probe(sock)
+        except OSError:
+            return None
+        return s if "Permission denied" in (s.get("syncReason") or "") \
+            else None
+    s = wait_for(refused, 8, 0.2)
+    assert s, ctl.stderr()[-2000:]
+    assert s["syncState"] == "unknown" and s["portState"] is None, s
+    figure("shipped unit's start: syncState / syncReason",
+           "%s / %s" % (s["syncState"], s["syncReason"]))
