@@ -5,8 +5,10 @@
 #
 # Two network namespaces joined by veth (unique names), ptp4l as
 # grandmaster with software stamps in one, tblk-ptp-sidecar with
-# --timestamping software in the other, and `socat` showing the frames
-# for DEMO_SECONDS (default 20). Everything it makes is removed on exit,
+# --timestamping software in the other beside a free-running ptp4l slave
+# whose management socket it reads, and `socat` showing the frames for
+# DEMO_SECONDS (default 20), then the slave's syncState changes as the
+# sidecar's sync frames told them. Everything it makes is removed on exit,
 # also when interrupted. Needs root; builds nothing (make does).
 #
 #   DEMO_SECONDS=N   how long to watch
@@ -22,7 +24,9 @@ GM_NS=${TAG}gm
 SL_NS=${TAG}sl
 DIR=
 GM_PID=
+SL_PID=
 SC_PID=
+SYNC_PID=
 SHOW_PID=
 
 say() {
@@ -56,6 +60,17 @@ summary() {
 	}' "$DIR/frames" | sort
 }
 
+sync_summary() {
+	[ -n "$DIR" ] && [ -s "$DIR/sync" ] || return 0
+	say "sync frames (the slave's state as read from its UDS):"
+	if command -v jq >/dev/null; then
+		jq -r 'select(.type == "sync") | "   \(.unixNs[0:10]) \(.previous) -> \(.syncState)  port \(.portState)  gm \(.gm)  offset \(.offsetNs) ns: \(.reason)"' \
+			"$DIR/sync"
+	else
+		grep '"type":"sync"' "$DIR/sync"
+	fi
+}
+
 cleanup() {
 	trap - INT TERM EXIT
 	# Remove everything even if one step fails.
@@ -63,7 +78,10 @@ cleanup() {
 	[ -n "$SC_PID" ] && kill "$SC_PID" 2>/dev/null && wait "$SC_PID" 2>/dev/null
 	# The daemon is gone, so socat sees EOF and the display drains.
 	[ -n "$SHOW_PID" ] && wait "$SHOW_PID" 2>/dev/null
+	[ -n "$SYNC_PID" ] && wait "$SYNC_PID" 2>/dev/null
 	summary
+	sync_summary
+	[ -n "$SL_PID" ] && kill "$SL_PID" 2>/dev/null && wait "$SL_PID" 2>/dev/null
 	[ -n "$GM_PID" ] && kill "$GM_PID" 2>/dev/null && wait "$GM_PID" 2>/dev/null
 	for ns in "$GM_NS" "$SL_NS"; do
 		ip netns del "$ns" 2>/dev/null || true
@@ -109,6 +127,15 @@ ip -n "$SL_NS" link set veth-sl up
 ip -n "$GM_NS" route add 224.0.0.0/4 dev veth-gm
 ip -n "$SL_NS" route add 224.0.0.0/4 dev veth-sl
 
+cat >"$DIR/sl.cfg" <<EOF
+[global]
+slaveOnly               1
+free_running            1
+time_stamping           software
+announceReceiptTimeout  2
+uds_address             $DIR/ptp4l-sl
+EOF
+
 cat >"$DIR/gm.cfg" <<EOF
 [global]
 priority1               10
@@ -124,8 +151,14 @@ ip netns exec "$GM_NS" ptp4l -f "$DIR/gm.cfg" -i veth-gm -4 -m \
 	>"$DIR/ptp4l.log" 2>&1 &
 GM_PID=$!
 
-say "starting tblk-ptp-sidecar --timestamping software on veth-sl"
+say "starting a ptp4l slave on veth-sl (free_running 1: it steers no clock)"
+ip netns exec "$SL_NS" ptp4l -f "$DIR/sl.cfg" -i veth-sl -4 -m \
+	>"$DIR/ptp4l-sl.log" 2>&1 &
+SL_PID=$!
+
+say "starting tblk-ptp-sidecar --timestamping software --ptp4l-uds (the slave's) on veth-sl"
 ip netns exec "$SL_NS" "$BIN" -i veth-sl --timestamping software \
+	--ptp4l-uds "$DIR/ptp4l-sl" --holdover 2 \
 	--socket "$SOCK" --log-level notice 2>"$DIR/sidecar.log" &
 SC_PID=$!
 
@@ -156,6 +189,15 @@ until grep -q "assuming the grand master role" "$DIR/ptp4l.log"; do
 	fi
 	sleep 0.1
 done
+
+# A second client asks for sync frames only; a free-running slave stays
+# UNCALIBRATED until told its sync is certain (LAB.md), then locks.
+({ echo '{"subscribe":["sync"]}'; sleep "$SECONDS_TO_SHOW"; } |
+	timeout "$SECONDS_TO_SHOW" socat - "UNIX-CONNECT:$SOCK" >"$DIR/sync") &
+SYNC_PID=$!
+sleep 1
+ip netns exec "$SL_NS" pmc -u -b 0 -s "$DIR/ptp4l-sl" \
+	'SET SYNCHRONIZATION_UNCERTAIN_NP 0' >/dev/null 2>&1 || true
 
 say "frames from socat - UNIX-CONNECT:$SOCK for $SECONDS_TO_SHOW s:"
 # tee keeps a copy for the summary; jq only makes it easier to read. In
