@@ -85,44 +85,33 @@ static void sidecar_counters(struct sidecar *sc, struct counters *c)
 static int sidecar_status_frame(struct sidecar *sc, const struct counters *c,
 				uint64_t uptime_s, char *buf, size_t size)
 {
-	const struct iface_state *st;
-	struct frame_status fs;
-
-	if (!sc->ifc) {
-		const struct clock_view *v =
-			sc->clock ? clock_view(sc->clock) : NULL;
-
-		fs = (struct frame_status){
-			.phc_only = true,
-			.phc = v ? v->index : -1,
-			.clients = sc->srv ? server_clients(sc->srv) : 0,
-			.uptime_s = uptime_s,
-			.version = TBLK_VERSION,
-			.counters = c,
-			.sync = sc->ptp4l ? ptp4l_view(sc->ptp4l) : NULL,
-			.sync_reason = "--ptp4l-uds none",
-		};
-		return frame_encode_status(&fs, buf, size);
-	}
-	st = iface_state(sc->ifc);
-	fs = (struct frame_status){
-		.iface = sc->cfg->iface,
-		.ifindex = st->ifindex,
-		.link_up = st->link_up,
-		.hw = st->hw,
-		.phc = st->phc,
-		.hwts_filter = st->hwts_filter >= 0
-				       ? hwts_rx_filter_name(st->hwts_filter)
-				       : NULL,
-		.delay_req_tx = sc->act ? active_tx_kind(sc->act) : NULL,
+	struct frame_status fs = {
+		.phc_only = !sc->ifc,
+		.phc = -1,
 		.clients = sc->srv ? server_clients(sc->srv) : 0,
-		.streams = sc->streams ? streams_count(sc->streams) : 0,
 		.uptime_s = uptime_s,
 		.version = TBLK_VERSION,
 		.counters = c,
 		.sync = sc->ptp4l ? ptp4l_view(sc->ptp4l) : NULL,
 		.sync_reason = "--ptp4l-uds none",
 	};
+
+	if (sc->ifc) {
+		const struct iface_state *st = iface_state(sc->ifc);
+
+		fs.iface = sc->cfg->iface;
+		fs.ifindex = st->ifindex;
+		fs.link_up = st->link_up;
+		fs.hw = st->hw;
+		fs.phc = st->phc;
+		fs.hwts_filter = st->hwts_filter >= 0
+					 ? hwts_rx_filter_name(st->hwts_filter)
+					 : NULL;
+		fs.delay_req_tx = sc->act ? active_tx_kind(sc->act) : NULL;
+		fs.streams = sc->streams ? streams_count(sc->streams) : 0;
+	} else if (sc->clock) {
+		fs.phc = clock_view(sc->clock)->index;
+	}
 	return frame_encode_status(&fs, buf, size);
 }
 

@@ -25,13 +25,7 @@ UNIT_CAPS = ["--inh-caps=+net_raw,+net_admin",
 SETS = ("CapInh", "CapPrm", "CapEff", "CapAmb")
 
 
-def proc_status(pid):
-    out = {}
-    with open("/proc/%d/status" % pid) as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            out[k] = v.strip()
-    return out
+proc_status = netns.proc_status_of
 
 
 def cap_names(mask):

@@ -416,13 +416,7 @@ def _watchdog_usec(service):
     return int(m.group(1)) * 1000000
 
 
-def _proc_status(pid):
-    out = {}
-    with open(f"/proc/{pid}/status") as f:
-        for line in f:
-            k, _, v = line.partition(":")
-            out[k] = v.strip()
-    return out
+_proc_status = netns.proc_status_of
 
 
 CAP_BITS = {"CAP_NET_RAW": 13, "CAP_NET_ADMIN": 12}
