@@ -1043,24 +1043,18 @@ int sidecar_run(const struct config *cfg)
 		snprintf(ready, sizeof(ready), "READY=1\nSTATUS=%s",
 			 sc->status_text);
 		sidecar_notify(sc, ready);
+		const char *where = server_activated(sc->srv)
+					    ? "socket from systemd"
+					    : cfg->socket_path;
+
 		if (sc->ifc) {
-			log_notice("ready: %s, %s stamps, %s%s", cfg->iface,
+			log_notice("ready: %s, %s stamps, %s", cfg->iface,
 				   iface_state(sc->ifc)->hw ? "hardware"
 							    : "software",
-				   server_activated(sc->srv)
-					   ? "socket from systemd"
-					   : "socket ",
-				   server_activated(sc->srv)
-					   ? ""
-					   : cfg->socket_path);
+				   where);
 		} else {
-			log_notice("ready: PHC-only %s, %s%s", cfg->phc_path,
-				   server_activated(sc->srv)
-					   ? "socket from systemd"
-					   : "socket ",
-				   server_activated(sc->srv)
-					   ? ""
-					   : cfg->socket_path);
+			log_notice("ready: PHC-only %s, %s", cfg->phc_path,
+				   where);
 		}
 		r = ev_run(sc->loop);
 		if (r) {

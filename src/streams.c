@@ -962,26 +962,45 @@ static unsigned int streams_extra_masters(const struct stream *const *v,
 
 /* ---- reading the table ------------------------------------------------ */
 
+/* The live streams in frame order (streams_order) into a new array, and
+ * how many of them are masters. 0 or -ENOMEM. */
+static int streams_sorted(const struct streams *st, const struct stream ***vp,
+			  unsigned int *np, unsigned int *masters)
+{
+	const struct stream **v = malloc(st->cap * sizeof(*v));
+	unsigned int n = 0;
+
+	if (!v) {
+		return -ENOMEM;
+	}
+	*masters = 0;
+	for (unsigned int i = 0; i < st->cap; i++) {
+		if (st->hash[i]) {
+			v[n++] = &st->s[i];
+			*masters += streams_is_master(&st->s[i]);
+		}
+	}
+	qsort(v, n, sizeof(*v), streams_order);
+	*vp = v;
+	*np = n;
+	return 0;
+}
+
 _Static_assert(STREAMS_MSG_TYPES == STREAMS_TYPES,
 	       "streams_info arrays are indexed by messageType");
 
 int streams_summary(const struct streams *st, struct streams_summary *sum)
 {
 	const struct stream **v;
-	unsigned int n = 0;
+	unsigned int n, masters;
+	int r;
 
 	memset(sum, 0, sizeof(*sum));
-	v = malloc(st->cap * sizeof(*v));
-	if (!v) {
-		return -ENOMEM;
+	r = streams_sorted(st, &v, &n, &masters);
+	if (r) {
+		return r;
 	}
-	for (unsigned int i = 0; i < st->cap; i++) {
-		if (st->hash[i]) {
-			v[n++] = &st->s[i];
-			sum->masters += streams_is_master(&st->s[i]);
-		}
-	}
-	qsort(v, n, sizeof(*v), streams_order);
+	sum->masters = masters;
 	sum->count = n;
 	sum->cap = st->cap;
 	sum->evictions = st->evictions;
@@ -1051,19 +1070,12 @@ int streams_encode(const struct streams *st, const struct streams_own *own,
 	const struct stream **v;
 	struct json_object *arr;
 	struct jsonb o;
-	unsigned int n = 0, masters = 0;
+	unsigned int n, masters;
+	int r = streams_sorted(st, &v, &n, &masters);
 
-	v = malloc(st->cap * sizeof(*v));
-	if (!v) {
-		return -ENOMEM;
+	if (r) {
+		return r;
 	}
-	for (unsigned int i = 0; i < st->cap; i++) {
-		if (st->hash[i]) {
-			v[n++] = &st->s[i];
-			masters += streams_is_master(&st->s[i]);
-		}
-	}
-	qsort(v, n, sizeof(*v), streams_order);
 	jsonb_begin(&o);
 	jsonb_int(&o, "v", 1);
 	jsonb_str(&o, "type", "streams");

@@ -151,6 +151,16 @@ def grandmaster(netpair, tmpbase):
 
 
 @pytest.fixture
+def nobody_dir(workdir):
+    """A directory the nobody user (65534) can write: its socket goes there
+    when a test runs the daemon with --user nobody."""
+    d = os.path.join(workdir, "run")
+    os.mkdir(d, 0o755)
+    os.chown(d, 65534, 65534)
+    return d
+
+
+@pytest.fixture
 def notify(workdir):
     listener = netns.NotifyListener(os.path.join(workdir, "notify.sock"))
     yield listener

@@ -48,15 +48,6 @@ def check_caps(st, figure, label, prm_eff=0):
     assert st["NoNewPrivs"] == "1"
 
 
-@pytest.fixture
-def nobody_dir(workdir):
-    """A directory the nobody user can write (for its socket)."""
-    d = os.path.join(workdir, "run")
-    os.mkdir(d, 0o755)
-    os.chown(d, NOBODY, NOBODY)
-    return d
-
-
 def serves(sc, n=8):
     reader = netns.FrameReader(sc.sock)
     time.sleep(1.5)

@@ -197,14 +197,6 @@ def test_sync_lifecycle(sidecar, netpair, workdir, pair_ptp4l, figure):
     assert [p for p in pkts if p["msgType"] == MANAGEMENT] == []
 
 
-@pytest.fixture
-def nobody_dir(workdir):
-    d = os.path.join(workdir, "run")
-    os.mkdir(d, 0o755)
-    os.chown(d, NOBODY, NOBODY)
-    return d
-
-
 def wait_status(sc, state, timeout):
     st = {}
 

@@ -35,14 +35,6 @@ def unit_ambient_caps():
     return m.group(1).split()
 
 
-@pytest.fixture
-def nobody_dir(workdir):
-    d = os.path.join(workdir, "run")
-    os.mkdir(d, 0o755)
-    os.chown(d, NOBODY, NOBODY)
-    return d
-
-
 def caps(st):
     return {k: int(st[k], 16) for k in ("CapInh", "CapPrm", "CapEff",
                                         "CapBnd", "CapAmb")}
