@@ -193,12 +193,15 @@ def compare_streams(samples, sf, iface):
 
 
 def test_file_equals_frames_and_is_atomic(sidecar, grandmaster, netpair,
-                                          workdir, parser, figure):
+                                          workdir, parser, notify, figure):
     d = metrics_dir(workdir)
     path = os.path.join(d, PROM)
     old = os.umask(0o077)  # the file is 0644 whatever the umask
     try:
-        sc = sidecar("--metrics-file", path, "--status-interval", "1")
+        # READY=1, not the socket: the socket answers before the drop,
+        # the first file is written after it
+        sc = sidecar("--metrics-file", path, "--status-interval", "1",
+                     notify=notify)
     finally:
         os.umask(old)
     # written once at READY, before the first tick
@@ -261,14 +264,12 @@ def test_file_equals_frames_and_is_atomic(sidecar, grandmaster, netpair,
 
 
 def test_user_nobody_writes_its_own_file(sidecar, grandmaster, workdir,
-                                         parser):
+                                         nobody_dir, parser, notify):
     d = metrics_dir(workdir, NOBODY)
-    run = os.path.join(workdir, "run")
-    os.mkdir(run, 0o755)
-    os.chown(run, NOBODY, NOBODY)
     path = os.path.join(d, PROM)
+    # the first file is written before READY=1 (after the socket exists)
     sc = sidecar("--user", "nobody", "--metrics-file", path,
-                 sock=os.path.join(run, "s.sock"))
+                 sock=os.path.join(nobody_dir, "s.sock"), notify=notify)
     first = os.stat(path)
     assert first.st_uid == NOBODY and first.st_gid == NOBODY
     assert stat.S_IMODE(first.st_mode) == 0o644
@@ -311,17 +312,16 @@ def test_unwritable_directory_refused(sidecar, workdir, case):
 
 
 def test_write_failure_is_logged_once_and_retried(sidecar, grandmaster,
-                                                  workdir, parser):
+                                                  workdir, nobody_dir, parser,
+                                                  notify):
     """A directory that stops being writable at run time: the daemon keeps
     running, says so once (not every tick), tries again every tick, and
     counts the failures in the next file it can write."""
     d = metrics_dir(workdir, NOBODY)
-    run = os.path.join(workdir, "run")
-    os.mkdir(run, 0o755)
-    os.chown(run, NOBODY, NOBODY)
     path = os.path.join(d, PROM)
+    # READY=1: the first file is written, the start did not fail
     sc = sidecar("--user", "nobody", "--metrics-file", path,
-                 sock=os.path.join(run, "s.sock"))
+                 sock=os.path.join(nobody_dir, "s.sock"), notify=notify)
     os.chown(d, 0, 0)  # nobody can no longer create PROM.tmp
     time.sleep(3.4)
     assert sc.proc.poll() is None, sc.stderr()

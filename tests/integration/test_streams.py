@@ -199,7 +199,8 @@ def last_streams(reader, validator):
     return frames[-1][1]
 
 
-def test_forged_identities(sidecar, netpair, craft_bin, validator, figure):
+def test_forged_identities(sidecar, netpair, craft_bin, validator,
+                           daemon_bin, figure):
     """10,000 forged sourcePortIdentities, twice: the table stays at its
     cap, every eviction is counted, RSS stays flat, and a live stream that
     was there before the spray is kept with exact counts."""
@@ -226,6 +227,10 @@ def test_forged_identities(sidecar, netpair, craft_bin, validator, figure):
             rss.append(vm_rss_kb(sc.proc.pid))
             evictions.append(f["evictions"])
             assert f["count"] == f["cap"], (f["count"], f["cap"])
+            # every stream ever made is in the table, evicted or dropped
+            # after its silence: nothing is lost from the accounting
+            assert f["count"] + f["evictions"] + f["dropped"] == \
+                1 + 10000 * (rnd + 1), f
             s = stream_in(f, real)
             assert s is not None, "the real stream was evicted"
             assert_only(s, {})
@@ -234,17 +239,21 @@ def test_forged_identities(sidecar, netpair, craft_bin, validator, figure):
     finally:
         reader.close()
     cap = f["cap"]
-    # each forged identity beyond the free slots evicts one stream: the
-    # first spray finds cap - 1 free slots (the real stream holds one),
-    # the second none
-    assert evictions[0] == 10000 - (cap - 1), (evictions, cap)
-    assert evictions[1] - evictions[0] == 10000, evictions
+    # each forged identity evicts one stream unless a slot is free: the
+    # first spray finds cap - 1 (the real stream holds one), and forged
+    # streams dropped after their silence free a few more (how many
+    # depends on the spray's pace)
+    assert 10000 - cap <= evictions[0] <= 10000 - (cap - 1), evictions
+    assert 10000 - cap <= evictions[1] - evictions[0] <= 10000, evictions
     assert s["msgs"]["sync"] == rr["syncs"] == 192
     assert s["msgs"]["followUp"] == rr["followUps"] == 192
     assert_only(s, {})
     # the table is preallocated: two sprays of 10,000 identities may not
-    # grow the daemon by more than a few pages (json-c's arena, stdio)
-    assert rss[2] - rss[1] <= 256, rss
+    # grow the daemon by more than a few pages (json-c's arena, stdio).
+    # Not under ASan: its quarantine keeps freed memory (up to 256 MB) by
+    # design, so its RSS grows with any malloc/free churn
+    if not netns.is_asan(daemon_bin):
+        assert rss[2] - rss[1] <= 256, rss
     figure("forged identities: cap / evictions after spray 1, 2",
            "%d / %d, %d" % (cap, evictions[0], evictions[1]))
     figure("forged identities: VmRSS kB before / after spray 1 / 2",
