@@ -271,17 +271,17 @@ def test_ptp4l_port_here_keeps_software(sidecar, shim, netpair, workdir,
     """ptp4l runs a port on our interface that the traffic does not reveal
     (PORT): software:ptp4l-present long past the observe window; control
     with --ptp4l-uds none beside the same ptp4l: hardware."""
-    sc, r = run(sidecar, shim, netpair, workdir, 10.5, "--ptp4l-uds",
+    sc, r = run(sidecar, shim, netpair, workdir, 7.0, "--ptp4l-uds",
                 p2p_slave.uds)
     kinds = [s["delayReqTx"] for s in r["status"]]
     assert r["status"][-1]["ptp4lOnIface"] is True, r["status"][-1]
     assert set(kinds) <= {"software:ptp4l-present",
                           "software:observing"}, kinds
-    # once ptp4l said so, held to the end, >= 8 s
+    # once ptp4l said so, held to the end, past the 4 s observe window
     i = kinds.index("software:ptp4l-present")
     assert set(kinds[i:]) == {"software:ptp4l-present"}, kinds
     held = r["status_at"][-1] - r["status_at"][i]
-    assert held >= 8.0, (kinds, r["status_at"])
+    assert held >= 5.0, (kinds, r["status_at"])
     # the observe condition itself was met: 4 s and >= 8 own answers
     assert len(r["samples"]) >= 8, r["samples"]
     assert all(f["mechanism"] == SW and "phc" not in f for f in r["tx"]), \
