@@ -32,6 +32,11 @@ def pytest_configure(config):
     config.addinivalue_line(
         "markers", "bench: a timing figure for `make bench`, no bound "
         "(make integration deselects them)")
+    config.addinivalue_line(
+        "markers", "plain: run by make integration only, not again by "
+        "make integration-asan: what it checks is the network's, ptp4l's "
+        "or the build's view, the same for both binaries, and the daemon "
+        "paths it drives run under ASan in other tests")
 
 
 def pytest_collection_modifyitems(config, items):

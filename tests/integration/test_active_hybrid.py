@@ -15,6 +15,11 @@ import pytest
 import netns
 from netns import DELAY_RESP
 
+
+# The neighbour's view (ptp4l's counters, the wire): the same for the ASan
+# binary, whose daemon paths other tests drive (conftest.py, "plain").
+pytestmark = pytest.mark.plain
+
 WINDOW_S = 6.0
 GM_CFG = "priority1               10\nhybrid_e2e              1\n"
 SLAVE_CFG = ("slaveOnly               1\nfree_running            1\n"

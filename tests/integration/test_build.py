@@ -14,6 +14,11 @@ from pathlib import Path
 
 import pytest
 
+
+# The build's and the packaging's view: nothing here runs the ASan
+# binary's daemon paths (conftest.py, "plain").
+pytestmark = pytest.mark.plain
+
 REPO = Path(__file__).resolve().parents[2]
 BUILD = Path(os.environ.get("TBLK_BUILD", REPO / "build"))
 if not BUILD.is_absolute():

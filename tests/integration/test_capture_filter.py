@@ -191,6 +191,7 @@ def windows(daemon, netpair, grandmaster, tmpbase):
     return quiet, flood
 
 
+@pytest.mark.plain  # the flood's CPU figure is the plain binary's
 def test_flood_reached_the_interface(windows, figure):
     _quiet, flood = windows
     sent = flood["sent"]
@@ -208,6 +209,7 @@ def test_flood_reached_the_interface(windows, figure):
                                                        sent["sent"])
 
 
+@pytest.mark.plain  # the flood's CPU figure is the plain binary's
 def test_flood_costs_the_daemon_no_cpu(windows, figure):
     quiet, flood = windows
     figure("daemon CPU ticks quiet / flood (%.1f s each)" % FLOOD_S,
@@ -217,6 +219,7 @@ def test_flood_costs_the_daemon_no_cpu(windows, figure):
             flood["ticks"], quiet["ticks"])
 
 
+@pytest.mark.plain  # the flood's CPU figure is the plain binary's
 def test_flood_never_reaches_the_daemon(windows, figure):
     quiet, flood = windows
     qc, fc = quiet["counters"], flood["counters"]
@@ -230,6 +233,7 @@ def test_flood_never_reaches_the_daemon(windows, figure):
             k, fc[k], qc[k])
 
 
+@pytest.mark.plain  # the flood's CPU figure is the plain binary's
 def test_syncs_keep_flowing_in_the_flood(windows, figure):
     quiet, flood = windows
     figure("grandmaster tx_Sync / SYNC captured / framed, quiet",

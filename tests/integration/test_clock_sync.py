@@ -28,6 +28,11 @@ from test_metrics import Poller, compare_status, one
 from test_metrics import parser  # noqa: F401 (the module's fixture)
 from test_sync import SLAVE_CFG, pmc, pmc_field, sync_frames, wait_state
 
+
+# What ptp4l's word does to the frames: the ptp4l client's paths run under
+# ASan in test_sync.py and test_units.py (conftest.py, "plain").
+pytestmark = pytest.mark.plain
+
 CLOCK_NAME = "gve clock"  # docs/clock.md: a PHC of unknown timescale
 PROM = "tblk.prom"
 IN_STEP = ("locked", "holdover")  # no `master` here: ptp4l is a slave

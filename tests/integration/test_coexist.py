@@ -13,6 +13,11 @@ import netns
 from netns import (DELAY_REQ, DELAY_RESP, FOLLOW_UP, GM_ADDR, SL_ADDR, SYNC,
                    parse_frame, ptp_packets)
 
+
+# The neighbour's view (ptp4l's counters, the wire): the same for the ASan
+# binary, whose daemon paths other tests drive (conftest.py, "plain").
+pytestmark = pytest.mark.plain
+
 WINDOW_S = 5.0
 
 

@@ -21,6 +21,11 @@ import netns
 import pcap_frames
 from netns import DELAY_REQ, DELAY_RESP, GM_ADDR, SL_ADDR, SYNC
 
+
+# The neighbour's view (ptp4l's counters, the wire): the same for the ASan
+# binary, whose daemon paths other tests drive (conftest.py, "plain").
+pytestmark = pytest.mark.plain
+
 WINDOW_S = 5.0
 PTP_PRIMARY = "224.0.1.129"
 
