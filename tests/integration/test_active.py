@@ -139,16 +139,22 @@ def test_wire_matches_tx_frames(active, figure):
     tx = {f["seqId"]: f for f in fr(a, "tx")}
     assert wire, "the sidecar sent no Delay_Req"
     # tcpdump loses what libpcap still buffers when it is stopped: compare
-    # up to the last Delay_Req it wrote.
+    # up to the last Delay_Req it wrote. The client stops first, so the
+    # very last request may be on the wire with its tx frame unread (the
+    # ASan daemon is slower to publish it); any other missing is a fault.
     last = max(m["seqId"] for m in wire)
-    assert sorted(m["seqId"] for m in wire) == \
-        sorted(s for s in tx if s <= last)
+    sent = sorted(m["seqId"] for m in wire)
+    framed = sorted(s for s in tx if s <= last)
+    assert framed in (sent, sent[:-1]), (sent, framed)
     assert len(wire) >= 4 * WINDOW_S - 8
     # Both stamps come from the same kernel on the same veth: tcpdump's
     # from the packet tap in dev_queue_xmit, a few us before the TX
-    # software stamp veth_xmit takes (skb_tx_timestamp).
-    lag = sorted(m["ts"] - int(tx[m["seqId"]]["unixNs"]) for m in wire)
-    assert all(-10**6 < x < 10**7 for x in lag), lag
+    # software stamp veth_xmit takes (skb_tx_timestamp); under ASan the
+    # stamp may trail by milliseconds, never by more than the 10 ms TX
+    # timeout (it would not have been published).
+    lag = sorted(m["ts"] - int(tx[m["seqId"]]["unixNs"]) for m in wire
+                 if m["seqId"] in tx)
+    assert all(-10**7 < x < 10**7 for x in lag), lag
     figure("Delay_Req on the wire / tx frames / pcap minus tx stamp p50 us",
            "%d / %d / %.1f" % (len(wire), len(tx), lag[len(lag) // 2] / 1e3))
 
